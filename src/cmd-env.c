@@ -1,0 +1,2 @@
+/* cmd-env.c: not written yet. */
+#include "config.h"

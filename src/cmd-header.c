@@ -1,0 +1,2 @@
+/* cmd-header.c: not written yet. */
+#include "config.h"

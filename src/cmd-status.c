@@ -1,0 +1,2 @@
+/* cmd-status.c: not written yet. */
+#include "config.h"

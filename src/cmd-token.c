@@ -1,0 +1,2 @@
+/* cmd-token.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* cmd.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,55 @@
+/*
+ * cmd.h: the command table.  Each command lives in cmd-<name>.c and
+ * exports one struct cmd_entry; cmd.c holds the table, the lookup and the
+ * help text, so help, usage and completion all read the same data.
+ */
+#ifndef VTOKEN_CMD_H
+#define VTOKEN_CMD_H
+
+struct vt_ctx;
+
+/* Command options; a command's entry says which it accepts. */
+#define CMDOPT_JSON	0x01	/* --json */
+#define CMDOPT_SHELL	0x02	/* --shell NAME */
+#define CMDOPT_UNSET	0x04	/* --unset */
+#define CMDOPT_VARS	0x08	/* --key-var NAME, --url-var NAME */
+
+/* What the command line gave a command, besides global options. */
+struct cmd_args {
+	int		 json;
+	int		 unset;
+	const char	*shell;
+	const char	*key_var;
+	const char	*url_var;
+	int		 argc;		/* positional arguments */
+	char		**argv;
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* options and arguments, for help */
+	const char	*summary;	/* one line */
+	int		 options;	/* CMDOPT_* accepted */
+	int		 min_args;
+	int		 max_args;	/* -1: any */
+	/* Run it.  Returns 0 or a negative VT_ERR_*. */
+	int		(*exec)(struct vt_ctx *ctx, struct cmd_args *args);
+};
+
+extern const struct cmd_entry cmd_env_entry;
+extern const struct cmd_entry cmd_header_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_token_entry;
+
+/* The table, NULL-terminated. */
+extern const struct cmd_entry *cmd_table[];
+
+/* Exact name lookup (no prefixes: a helper must not guess).  NULL if none. */
+const struct cmd_entry *cmd_find(const char *name);
+/* Print the program's usage (to stdout when asked for, else stderr). */
+void	 cmd_usage(int to_stdout);
+/* Print one command's usage line. */
+void	 cmd_usage_one(const struct cmd_entry *entry, int to_stdout);
+
+#endif /* VTOKEN_CMD_H */

@@ -1,0 +1,2 @@
+/* credfile.c: not written yet. */
+#include "config.h"

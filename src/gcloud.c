@@ -1,0 +1,2 @@
+/* gcloud.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,74 @@
+/*
+ * http.h: the only user of libcurl.
+ *
+ * Rules every request obeys: https:// to any host, plain http:// only to
+ * loopback (127.0.0.0/8, ::1, localhost); certificates always verified
+ * (SSL_CERT_FILE and CURL_CA_BUNDLE honoured); no redirects followed;
+ * response bodies capped at VT_HTTP_MAX_BODY; the whole call, retries
+ * included, bounded by ctx->deadline.  Retries (when asked for) use
+ * exponential backoff with jitter on transport errors, 408, 429 (honouring
+ * Retry-After), 500, 502, 503 and 504.  A TLS verification failure is never
+ * retried.  The debug output at -vvv redacts credentials.
+ */
+#ifndef VTOKEN_HTTP_H
+#define VTOKEN_HTTP_H
+
+#include <stddef.h>
+
+struct vt_ctx;
+
+struct http_request {
+	const char	*method;	/* "GET" or "POST" */
+	const char	*url;
+	const char	*content_type;	/* for POST, e.g. form or JSON */
+	const char	*body;		/* POST body; may hold secrets */
+	size_t		 body_len;
+	const char	*bearer;	/* if set: Authorization: Bearer */
+	const char	*const *headers; /* extra "Name: value", NULL-ended */
+	int		 retry;		/* retry transient failures */
+	/* Optional: also retry a complete reply for which this returns 1. */
+	int		(*retry_reply)(long status, const char *body,
+			    size_t len);
+};
+
+struct http_response {
+	long		 status;	/* HTTP status; 0 if none */
+	char		*body;		/* NUL-terminated; may hold secrets */
+	size_t		 len;
+	char		*content_type;	/* or NULL */
+};
+
+/*
+ * Perform req.  Returns 0 when a complete reply arrived, whatever its
+ * status (the caller judges it), after retries were exhausted if the
+ * status was retryable; resp then owns the body.  Returns VT_ERR_NET for
+ * a transport, TLS, timeout or size-cap failure, VT_ERR_CRED for a URL
+ * that breaks the scheme rule, with the message recorded.
+ */
+int	 http_request(struct vt_ctx *ctx, const struct http_request *req,
+	    struct http_response *resp);
+/* Wipe and free the body; the struct may be reused. */
+void	 http_response_release(struct http_response *resp);
+
+/*
+ * 0 if url may be used for a request: https://, or http:// to a loopback
+ * host.  Otherwise VT_ERR_CRED with a message that names what (e.g.
+ * "token_uri") and the rule.  A URL with userinfo, whitespace or control
+ * characters is refused too.
+ */
+int	 http_url_check(const char *url, const char *what);
+/* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
+int	 http_url_is_loopback(const char *url);
+
+/*
+ * Build an application/x-www-form-urlencoded body from name/value pairs
+ * (kv[0]=name, kv[1]=value, ..., NULL).  A NULL or empty value drops the
+ * pair.  The result may hold secrets: release it with secret_free().
+ */
+char	*http_form_encode(const char *const *kv);
+
+/* Global libcurl set-up and tear-down; called once by main(). */
+void	 http_global_init(void);
+void	 http_global_cleanup(void);
+
+#endif /* VTOKEN_HTTP_H */

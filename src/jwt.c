@@ -1,0 +1,2 @@
+/* jwt.c: not written yet. */
+#include "config.h"

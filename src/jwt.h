@@ -1,0 +1,38 @@
+/*
+ * jwt.h: base64url (RFC 4648 section 5, no padding) and RS256 JSON Web
+ * Tokens (RFC 7515/7519) signed with OpenSSL's EVP interface.
+ */
+#ifndef VTOKEN_JWT_H
+#define VTOKEN_JWT_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Encode len bytes; never fails.  Caller frees. */
+char	*b64url_encode(const void *data, size_t len);
+/*
+ * Decode unpadded (or padded) base64url.  Returns a NUL-terminated buffer
+ * of *outlen bytes (caller frees), or NULL on any invalid input.
+ */
+unsigned char *b64url_decode(const char *s, size_t len, size_t *outlen);
+
+struct jwt_claims {
+	const char	*iss;
+	const char	*sub;		/* optional */
+	const char	*aud;		/* optional */
+	const char	*scope;		/* optional, space-separated */
+	time_t		 iat;
+	time_t		 exp;
+};
+
+/*
+ * Build and sign "header.claims.signature" with the PEM private key (PKCS#8
+ * or PKCS#1 RSA).  kid is optional.  Returns 0 and *out (a secret: the
+ * caller releases it with secret_free), or VT_ERR_CRED when the key does
+ * not parse or is not RSA ("private_key ... is not a valid RSA key": no key
+ * material in the message).
+ */
+int	 jwt_sign_rs256(const char *pem_key, const char *kid,
+	    const struct jwt_claims *claims, char **out);
+
+#endif /* VTOKEN_JWT_H */

@@ -1,0 +1,2 @@
+/* oauth.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,47 @@
+/*
+ * oauth.h: OAuth 2.0 token endpoint replies (RFC 6749 section 5).
+ */
+#ifndef VTOKEN_OAUTH_H
+#define VTOKEN_OAUTH_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct vt_ctx;
+struct token;
+
+/*
+ * POST the form body (built with http_form_encode) to token_uri, with
+ * retries, and turn the reply into tok.  The caller wipes form.
+ * Errors: VT_ERR_CRED for an OAuth error reply (invalid_grant, 401, 403,
+ * ...) with a hint (clock skew, reauth: "run gcloud auth
+ * application-default login") or a token that fails validation;
+ * VT_ERR_NET for transport failures, 5xx/429 after retries, and malformed
+ * or oversized replies.
+ */
+int	 oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
+	    const char *form, struct token *tok);
+
+/*
+ * Parse a 200 reply of a token endpoint: access_token (required, checked
+ * with output_token_valid), expires_in (number or numeric string; absent
+ * means 3600).  now is the time the request was sent.  VT_ERR_NET for a
+ * malformed reply, VT_ERR_CRED for an invalid token.
+ */
+int	 oauth_parse_token(const char *body, size_t len, time_t now,
+	    struct token *tok);
+
+/*
+ * Turn an error reply (status, body) from what into a recorded one-line
+ * message and return the code: VT_ERR_CRED for 400/401/403 and OAuth
+ * errors, VT_ERR_NET for 429/5xx and anything unparsable.  The message
+ * quotes error and error_description (escaped, truncated), never
+ * anything else from the body.
+ */
+int	 oauth_error(long status, const char *body, size_t len,
+	    const char *what);
+
+/* 1 if an error reply is one Google documents as transient. */
+int	 oauth_retryable_reply(long status, const char *body, size_t len);
+
+#endif /* VTOKEN_OAUTH_H */

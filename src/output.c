@@ -1,0 +1,2 @@
+/* output.c: not written yet. */
+#include "config.h"

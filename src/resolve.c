@@ -1,0 +1,2 @@
+/* resolve.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,29 @@
+/*
+ * secret.h: wiping secrets and hardening the process.
+ *
+ * Secrets (tokens, refresh tokens, private keys, client secrets, request
+ * bodies that carry them) are NUL-terminated heap strings owned by one
+ * place; they are released with secret_free(), which wipes them first.
+ * Never realloc() a secret: allocate anew, copy, secret_free() the old.
+ */
+#ifndef VTOKEN_SECRET_H
+#define VTOKEN_SECRET_H
+
+#include <stddef.h>
+
+/* Overwrite len bytes in a way the compiler may not remove. */
+void	 secret_wipe(void *p, size_t len);
+/* Wipe strlen(s) bytes of s, then free it.  Accepts NULL. */
+void	 secret_free(char *s);
+/* Wipe len bytes of p, then free it.  Accepts NULL. */
+void	 secret_freezero(void *p, size_t len);
+/* Constant-time equality of two NUL-terminated strings. */
+int	 secret_equal(const char *a, const char *b);
+
+/*
+ * Harden the process before anything else: umask 077, fds 0-2 open,
+ * SIGPIPE ignored, no core dumps, not ptrace-attachable by the same user.
+ */
+void	 process_harden(void);
+
+#endif /* VTOKEN_SECRET_H */

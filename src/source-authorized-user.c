@@ -1,0 +1,2 @@
+/* source-authorized-user.c: not written yet. */
+#include "config.h"

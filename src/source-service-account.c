@@ -1,0 +1,2 @@
+/* source-service-account.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,69 @@
+/*
+ * source.c: what every credential source shares.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtoken.h"
+#include "log.h"
+#include "output.h"
+#include "source.h"
+#include "xmalloc.h"
+
+struct source *
+source_new(const struct source_ops *ops, const char *origin, const char *path)
+{
+	struct source	*src;
+
+	src = xcalloc(1, sizeof *src);
+	src->ops = ops;
+	src->origin = xstrdup(origin);
+	src->path = path != NULL ? xstrdup(path) : NULL;
+	return src;
+}
+
+int
+source_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+{
+	char	buf[64];
+	int	r;
+
+	memset(tok, 0, sizeof *tok);
+	log_info("minting a token with %s credentials (%s)",
+	    src->ops->type, src->identity != NULL ? src->identity : "?");
+	if ((r = src->ops->fetch(src, ctx, tok)) != 0)
+		goto out;
+	/* Every source's token passes here before anyone prints it. */
+	if (!output_token_valid(tok->access_token)) {
+		r = vt_err(VT_ERR_CRED, "the token from %s is not a valid "
+		    "bearer token; refusing to print it",
+		    src->token_uri != NULL ? src->token_uri : src->ops->type);
+		goto out;
+	}
+	log_info("got a token %s, expiring in %lds",
+	    log_redact(tok->access_token, buf, sizeof buf),
+	    (long)(tok->expires_at - time(NULL)));
+	r = 0;
+out:
+	if (r != 0)
+		token_release(tok);
+	return r;
+}
+
+void
+source_free(struct source *src)
+{
+	if (src == NULL)
+		return;
+	if (src->ops != NULL && src->ops->free_priv != NULL)
+		src->ops->free_priv(src->priv);
+	free(src->origin);
+	free(src->path);
+	free(src->identity);
+	free(src->token_uri);
+	free(src->project_id);
+	free(src->quota_project_id);
+	free(src);
+}

@@ -1,0 +1,2 @@
+/* vertex.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,122 @@
+/*
+ * vtoken.h: types shared by every module: exit statuses, error codes, the
+ * run context, tokens and the resolution trace.
+ *
+ * Error convention (openssh): functions return 0 or a negative VT_ERR_*.
+ * The function that detects a failure records one line with vt_err()
+ * (log.h); callers pass the code up unchanged, and main() prints the line
+ * and exits with the status the code maps to.  VT_ERR_x is -VT_EXIT_x so
+ * the mapping is one negation.
+ */
+#ifndef VTOKEN_VTOKEN_H
+#define VTOKEN_VTOKEN_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Exit statuses: PRODUCT.md, man page EXIT STATUS. */
+#define VT_EXIT_OK		0
+#define VT_EXIT_INTERNAL	1	/* a bug or out of resources */
+#define VT_EXIT_USAGE		2	/* bad command line */
+#define VT_EXIT_CONFIG		3	/* no credentials, incomplete configuration */
+#define VT_EXIT_CRED		4	/* credentials rejected or invalid */
+#define VT_EXIT_NET		5	/* network or service failure */
+
+#define VT_ERR_INTERNAL		(-VT_EXIT_INTERNAL)
+#define VT_ERR_USAGE		(-VT_EXIT_USAGE)
+#define VT_ERR_CONFIG		(-VT_EXIT_CONFIG)
+#define VT_ERR_CRED		(-VT_EXIT_CRED)
+#define VT_ERR_NET		(-VT_EXIT_NET)
+
+#define VT_SCOPE_CLOUD_PLATFORM	"https://www.googleapis.com/auth/cloud-platform"
+#define VT_GOOGLE_TOKEN_URI	"https://oauth2.googleapis.com/token"
+#define VT_DEFAULT_LOCATION	"us-central1"
+#define VT_DEFAULT_ENDPOINT	"openapi"
+#define VT_DEFAULT_API_VERSION	"v1"
+#define VT_DEFAULT_TIMEOUT	30	/* seconds, the whole call */
+
+/* Largest HTTP response body we accept; token replies are < 4 KiB. */
+#define VT_HTTP_MAX_BODY	(256 * 1024)
+/* Largest credential or config file we read. */
+#define VT_FILE_MAX		(1024 * 1024)
+/* Longest access token we print (Google's are < 2 KiB). */
+#define VT_TOKEN_MAX		8192
+
+/*
+ * A configuration value and where it came from ("--project",
+ * "GOOGLE_CLOUD_PROJECT", "profile 'prod'", ...), for `status`.
+ */
+struct setting {
+	char	*value;		/* owned; NULL when unset */
+	char	*origin;	/* owned; NULL when unset */
+};
+
+/* An access token.  access_token is a secret: token_release() wipes it. */
+struct token {
+	char	*access_token;
+	time_t	 expires_at;	/* Unix seconds */
+};
+
+/* One step of credential or project resolution, for `status`. */
+enum trace_result {
+	TRACE_CHOSEN,		/* this step supplied the value */
+	TRACE_ABSENT,		/* nothing there (unset variable, no file) */
+	TRACE_SKIPPED,		/* not considered: an earlier step won */
+	TRACE_FAILED		/* present but unusable; detail says why */
+};
+
+struct trace_step {
+	char			*what;		/* "credentials" or "project" */
+	char			*step;		/* "GOOGLE_APPLICATION_CREDENTIALS" */
+	enum trace_result	 result;
+	char			*detail;	/* never a secret */
+};
+
+struct config;
+
+/*
+ * Everything one run of vtoken knows: settings after precedence, the
+ * deadline of the whole call, verbosity, and the resolution trace.
+ */
+struct vt_ctx {
+	const char	*command;	/* the command being run */
+	struct config	*config;	/* the loaded profile, or NULL */
+
+	struct setting	 profile;
+	struct setting	 project;
+	struct setting	 location;
+	struct setting	 endpoint;
+	struct setting	 api_version;
+	struct setting	 base_url;
+	struct setting	 credentials;
+	struct setting	 scopes;
+	struct setting	 timeout;
+
+	char		**scope_list;	/* parsed scopes, NULL-terminated */
+	int		 timeout_sec;
+	double		 deadline;	/* CLOCK_MONOTONIC seconds */
+	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
+
+	struct trace_step *trace;
+	size_t		 ntrace;
+};
+
+/* ctx.c */
+/* Seconds on the monotonic clock. */
+double	 vt_now_mono(void);
+/* Seconds left before ctx->deadline (may be <= 0). */
+double	 ctx_remaining(const struct vt_ctx *ctx);
+/* Record a resolution step; the strings are copied.  detail may be NULL. */
+void	 ctx_trace(struct vt_ctx *ctx, const char *what, const char *step,
+	    enum trace_result result, const char *detail_fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/* Set a setting, replacing any earlier value; strings are copied. */
+void	 setting_set(struct setting *s, const char *value, const char *origin);
+void	 setting_release(struct setting *s);
+void	 ctx_release(struct vt_ctx *ctx);
+
+/* token.c */
+/* Wipe and free the token's secret and zero the struct. */
+void	 token_release(struct token *tok);
+
+#endif /* VTOKEN_VTOKEN_H */
