@@ -1,2 +1,119 @@
-/* cmd-env.c: not written yet. */
+/*
+ * cmd-env.c: print the variables an OpenAI SDK reads, in the syntax of
+ * the user's shell: OPENAI_API_KEY (the token), OPENAI_BASE_URL (the
+ * Vertex AI OpenAI-compatible base URL) and VTOKEN_EXPIRES_AT, so scripts
+ * can see when the exported value goes stale.
+ *
+ * The project is checked before anything is minted: a run that cannot
+ * print a usable base URL should not spend a token request first.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtoken.h"
+#include "cmd.h"
+#include "conf.h"
+#include "log.h"
+#include "output.h"
+#include "resolve.h"
+#include "secret.h"
+#include "source.h"
+#include "xmalloc.h"
+
+#define ENV_KEY_VAR	"OPENAI_API_KEY"
+#define ENV_URL_VAR	"OPENAI_BASE_URL"
+#define ENV_EXPIRES_VAR	"VTOKEN_EXPIRES_AT"
+
+/* Pick a variable name: option, profile key, default; check it. */
+static int
+cmd_env_name(struct vt_ctx *ctx, const char *opt, const char *optname,
+    const char *key, const char *def, const char **out)
+{
+	const char	*v;
+
+	if (opt != NULL) {
+		if (!output_valid_varname(opt))
+			return vt_err(VT_ERR_USAGE, "invalid variable name "
+			    "'%s' for %s", opt, optname);
+		*out = opt;
+		return 0;
+	}
+	if ((v = config_get(ctx->config, key)) != NULL && *v != '\0') {
+		if (!output_valid_varname(v))
+			return vt_err(VT_ERR_CONFIG, "invalid variable name "
+			    "'%s' for key '%s' of profile '%s'", v, key,
+			    ctx->profile.value);
+		*out = v;
+		return 0;
+	}
+	*out = def;
+	return 0;
+}
+
+static int
+cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	struct source	*src = NULL;
+	struct token	 tok = { 0 };
+	struct env_var	 vars[3];
+	enum shell	 sh = SHELL_SH;
+	const char	*key_var, *url_var;
+	char		*base_url = NULL, *text = NULL, when[32];
+	int		 r;
+
+	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
+		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
+		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
+	if ((r = cmd_env_name(ctx, args->key_var, "--key-var", "key_var",
+	    ENV_KEY_VAR, &key_var)) != 0 ||
+	    (r = cmd_env_name(ctx, args->url_var, "--url-var", "url_var",
+	    ENV_URL_VAR, &url_var)) != 0)
+		return r;
+	if (strcmp(key_var, url_var) == 0 ||
+	    strcmp(key_var, ENV_EXPIRES_VAR) == 0 ||
+	    strcmp(url_var, ENV_EXPIRES_VAR) == 0)
+		return vt_err(VT_ERR_USAGE, "the variable names must differ "
+		    "(%s, %s, %s)", key_var, url_var, ENV_EXPIRES_VAR);
+	vars[0].name = key_var;
+	vars[1].name = url_var;
+	vars[2].name = ENV_EXPIRES_VAR;
+	vars[0].value = vars[1].value = vars[2].value = NULL;
+
+	if (!args->unset) {
+		if ((r = resolve_credentials(ctx, &src)) != 0 ||
+		    (r = resolve_project(ctx, src)) != 0 ||
+		    (r = resolve_base_url(ctx, &base_url)) != 0 ||
+		    (r = source_fetch(src, ctx, &tok)) != 0)
+			goto out;
+		vars[0].value = tok.access_token;
+		vars[1].value = base_url;
+		vars[2].value = output_rfc3339(tok.expires_at, when,
+		    sizeof when);
+	}
+	if ((text = output_env(sh, vars, 3, args->unset)) == NULL) {
+		r = vt_err(VT_ERR_INTERNAL, "cannot write the variables safely "
+		    "for shell '%s'", args->shell != NULL ? args->shell : "sh");
+		goto out;
+	}
+	r = cmd_print(text);
+out:
+	secret_free(text);
+	free(base_url);
+	token_release(&tok);
+	source_free(src);
+	return r;
+}
+
+const struct cmd_entry cmd_env_entry = {
+	.name = "env",
+	.usage = "[--shell sh|bash|zsh|fish|csh|powershell|dotenv|json] "
+	    "[--unset] [--key-var NAME] [--url-var NAME]",
+	.summary = "Print OPENAI_API_KEY, OPENAI_BASE_URL and "
+	    "VTOKEN_EXPIRES_AT for a shell.",
+	.options = CMDOPT_SHELL | CMDOPT_UNSET | CMDOPT_VARS,
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_env_exec
+};

@@ -1,2 +1,246 @@
-/* cmd-status.c: not written yet. */
+/*
+ * cmd-status.c: explain what vtoken would do: every resolution step it
+ * considered, what it chose and why, the project and where it came from,
+ * and the base URL.  It makes no network request and prints no secret.
+ *
+ * The report goes to stdout even when no credential was found, since that
+ * is when it is most needed; the exit status and the error line on stderr
+ * still say what failed.
+ */
 #include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "vtoken.h"
+#include "cmd.h"
+#include "conf.h"
+#include "log.h"
+#include "resolve.h"
+#include "source.h"
+#include "xmalloc.h"
+
+static const char *const status_results[] = {
+	[TRACE_CHOSEN] = "chosen",
+	[TRACE_ABSENT] = "absent",
+	[TRACE_SKIPPED] = "skipped",
+	[TRACE_FAILED] = "failed"
+};
+
+/* A setting as {"value": ..., "from": ...}, or null. */
+static json_object *
+status_json_setting(const struct setting *s)
+{
+	json_object	*o;
+
+	if (s->value == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "value", json_object_new_string(s->value));
+	json_object_object_add(o, "from", json_object_new_string(s->origin));
+	return o;
+}
+
+/* A string or null. */
+static json_object *
+status_json_str(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+/* The whole report as one JSON object. */
+static char *
+status_json(struct vt_ctx *ctx, const struct source *src,
+    const char *base_url, const char *config, const char *error)
+{
+	json_object	*root, *o, *a, *t;
+	char		*text;
+	size_t		 i;
+
+	root = json_object_new_object();
+	json_object_object_add(root, "version",
+	    json_object_new_string(PACKAGE_VERSION));
+	o = status_json_setting(&ctx->profile);
+	json_object_object_add(o, "config_file", json_object_new_string(
+	    config));
+	json_object_object_add(o, "config_loaded",
+	    json_object_new_boolean(ctx->config != NULL));
+	json_object_object_add(root, "profile", o);
+	o = NULL;
+	if (src != NULL) {
+		o = json_object_new_object();
+		json_object_object_add(o, "type",
+		    json_object_new_string(src->ops->type));
+		json_object_object_add(o, "identity",
+		    status_json_str(src->identity));
+		json_object_object_add(o, "from",
+		    json_object_new_string(src->origin));
+		json_object_object_add(o, "file", status_json_str(src->path));
+		json_object_object_add(o, "token_uri",
+		    status_json_str(src->token_uri));
+		json_object_object_add(o, "quota_project",
+		    status_json_str(src->quota_project_id));
+	}
+	json_object_object_add(root, "credentials", o);
+	json_object_object_add(root, "project",
+	    status_json_setting(&ctx->project));
+	json_object_object_add(root, "location",
+	    status_json_setting(&ctx->location));
+	json_object_object_add(root, "endpoint",
+	    status_json_setting(&ctx->endpoint));
+	json_object_object_add(root, "api_version",
+	    status_json_setting(&ctx->api_version));
+	json_object_object_add(root, "base_url", status_json_str(base_url));
+	a = json_object_new_array();
+	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
+		json_object_array_add(a,
+		    json_object_new_string(ctx->scope_list[i]));
+	json_object_object_add(root, "scopes", a);
+	o = json_object_new_object();
+	json_object_object_add(o, "backend", json_object_new_string("none"));
+	json_object_object_add(root, "cache", o);
+	a = json_object_new_array();
+	for (i = 0; i < ctx->ntrace; i++) {
+		t = json_object_new_object();
+		json_object_object_add(t, "what",
+		    json_object_new_string(ctx->trace[i].what));
+		json_object_object_add(t, "step",
+		    json_object_new_string(ctx->trace[i].step));
+		json_object_object_add(t, "result", json_object_new_string(
+		    status_results[ctx->trace[i].result]));
+		json_object_object_add(t, "detail",
+		    status_json_str(ctx->trace[i].detail));
+		json_object_array_add(a, t);
+	}
+	json_object_object_add(root, "trace", a);
+	json_object_object_add(root, "error", status_json_str(error));
+	text = xasprintf("%s\n", json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return text;
+}
+
+/* Append a formatted line to a growing report. */
+static void __attribute__((format(printf, 2, 3)))
+status_add(char **buf, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line, *next;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	next = xasprintf("%s%s", *buf != NULL ? *buf : "", line);
+	free(line);
+	free(*buf);
+	*buf = next;
+}
+
+/* One "name: value (from)" line of the text report. */
+static void
+status_add_setting(char **buf, const char *name, const struct setting *s,
+    const char *missing)
+{
+	if (s->value == NULL)
+		status_add(buf, "%-13s %s\n", name, missing);
+	else
+		status_add(buf, "%-13s %s (%s)\n", name, s->value, s->origin);
+}
+
+/* The report for people. */
+static char *
+status_text(struct vt_ctx *ctx, const struct source *src,
+    const char *base_url, const char *config)
+{
+	char	*buf = NULL, *esc;
+	size_t	 i;
+
+	status_add(&buf, "%-13s %s (%s); config file %s%s\n", "profile:",
+	    ctx->profile.value, ctx->profile.origin, config,
+	    ctx->config != NULL ? "" : " (not present)");
+	if (src != NULL) {
+		status_add(&buf, "%-13s %s, %s\n", "credentials:",
+		    src->ops->type, src->identity != NULL ? src->identity :
+		    "unknown identity");
+		status_add(&buf, "%-13s %s\n", "  found by:", src->origin);
+		if (src->path != NULL)
+			status_add(&buf, "%-13s %s\n", "  file:", src->path);
+		if (src->token_uri != NULL)
+			status_add(&buf, "%-13s %s\n", "  token URI:",
+			    src->token_uri);
+		if (src->quota_project_id != NULL)
+			status_add(&buf, "%-13s %s\n", "  quota:",
+			    src->quota_project_id);
+	} else
+		status_add(&buf, "%-13s none found\n", "credentials:");
+	status_add_setting(&buf, "project:", &ctx->project, "none found "
+	    "(use --project, GOOGLE_CLOUD_PROJECT or the profile's project)");
+	status_add_setting(&buf, "location:", &ctx->location, "?");
+	status_add_setting(&buf, "endpoint:", &ctx->endpoint, "?");
+	status_add_setting(&buf, "API version:", &ctx->api_version, "?");
+	status_add(&buf, "%-13s %s\n", "base URL:", base_url != NULL ?
+	    base_url : "unknown until a project is set");
+	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
+		status_add(&buf, "%-13s %s\n", i == 0 ? "scopes:" : "",
+		    ctx->scope_list[i]);
+	status_add(&buf, "%-13s none (this version mints a token on every "
+	    "call)\n", "cache:");
+	status_add(&buf, "\nresolution:\n");
+	for (i = 0; i < ctx->ntrace; i++) {
+		/* Trace details come from files and the environment. */
+		esc = ctx->trace[i].detail != NULL ? log_escape(
+		    ctx->trace[i].detail, strlen(ctx->trace[i].detail)) : NULL;
+		status_add(&buf, "  %-12s %-32s %-8s%s%s\n", ctx->trace[i].what,
+		    ctx->trace[i].step, status_results[ctx->trace[i].result],
+		    esc != NULL ? " " : "", esc != NULL ? esc : "");
+		free(esc);
+	}
+	return buf;
+}
+
+static int
+cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	struct source	*src = NULL;
+	char		*base_url = NULL, *text = NULL, *config, *error = NULL;
+	int		 r, r2;
+
+	config = ctx->config != NULL ? xstrdup(config_file(ctx->config)) :
+	    config_path();
+	r = resolve_credentials(ctx, &src);
+	if (r != 0 && vt_errmsg() != NULL)
+		error = xstrdup(vt_errmsg());
+	resolve_project(ctx, src);
+	if (ctx->project.value != NULL || ctx->base_url.value != NULL)
+		resolve_base_url(ctx, &base_url);
+	if (args->json)
+		text = status_json(ctx, src, base_url, config, error);
+	else
+		text = status_text(ctx, src, base_url, config);
+	r2 = cmd_print(text);
+	if (r == 0)
+		r = r2;
+	else if (error != NULL)
+		vt_err(r, "%s", error);
+	free(text);
+	free(error);
+	free(config);
+	free(base_url);
+	source_free(src);
+	return r;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[--json]",
+	.summary = "Explain which credentials, project and URL vtoken uses.",
+	.options = CMDOPT_JSON,
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_status_exec
+};

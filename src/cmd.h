@@ -7,12 +7,17 @@
 #define VTOKEN_CMD_H
 
 struct vt_ctx;
+struct source;
+struct token;
 
 /* Command options; a command's entry says which it accepts. */
 #define CMDOPT_JSON	0x01	/* --json */
 #define CMDOPT_SHELL	0x02	/* --shell NAME */
 #define CMDOPT_UNSET	0x04	/* --unset */
 #define CMDOPT_VARS	0x08	/* --key-var NAME, --url-var NAME */
+
+/* The command runs without settings or config (help). */
+#define CMD_F_NOSETUP	0x01
 
 /* What the command line gave a command, besides global options. */
 struct cmd_args {
@@ -30,6 +35,7 @@ struct cmd_entry {
 	const char	*usage;		/* options and arguments, for help */
 	const char	*summary;	/* one line */
 	int		 options;	/* CMDOPT_* accepted */
+	int		 flags;		/* CMD_F_* */
 	int		 min_args;
 	int		 max_args;	/* -1: any */
 	/* Run it.  Returns 0 or a negative VT_ERR_*. */
@@ -51,5 +57,16 @@ const struct cmd_entry *cmd_find(const char *name);
 void	 cmd_usage(int to_stdout);
 /* Print one command's usage line. */
 void	 cmd_usage_one(const struct cmd_entry *entry, int to_stdout);
+/*
+ * Write s to stdout and flush it.  VT_ERR_INTERNAL when stdout is closed
+ * or full: a caller must never believe a token reached its reader when it
+ * did not.  s may be a secret; the caller still owns and wipes it.
+ */
+int	 cmd_print(const char *s);
+/*
+ * Resolve the credential and mint a token with it (cmd-token.c).  On
+ * success the caller owns *src and tok; on failure both are released.
+ */
+int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
 
 #endif /* VTOKEN_CMD_H */

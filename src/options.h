@@ -56,7 +56,7 @@ int	 options_resolve(struct vt_ctx *ctx, const struct cli *cli);
 int	 options_parse_duration(const char *s, long *out);
 
 /*
- * Split a scope list (commas and/or spaces) into a NULL-terminated vector,
+ * Split a scope list (commas, semicolons and/or spaces) into a NULL-terminated vector,
  * expanding a bare name ("cloud-platform") to
  * https://www.googleapis.com/auth/<name>; duplicates are dropped.  NULL
  * for an empty list or a scope with characters a scope cannot have.

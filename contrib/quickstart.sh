@@ -1,0 +1,195 @@
+#!/bin/sh
+# quickstart.sh: the README's two commands.
+#
+#   sh contrib/quickstart.sh          install what is missing, build, and run
+#                                     vtoken's main job: `vtoken env` with your
+#                                     Google credentials, or, when there are
+#                                     none, a demo against the bundled mock
+#                                     Google endpoints on 127.0.0.1
+#   sh contrib/quickstart.sh check    install, build with -Werror and run the
+#                                     whole test suite, then once more under
+#                                     AddressSanitizer+UBSan; the last line
+#                                     is "N passed, N failed"
+#
+# Run it as root or as a user who may sudo (only apt-get needs root).
+# Builds go to build/ and build-asan/ in the source tree.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-run}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages needed to build, test and demo vtoken.
+PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
+libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libcmocka-dev \
+python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		say "need root to run: $*"
+		exit 1
+	fi
+}
+
+install_packages() {
+	missing=
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing:$missing"
+	as_root apt-get update -qq
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null
+}
+
+# build DIR [configure options...]
+build() {
+	dir=$1
+	shift
+	if [ ! -x "$top/configure" ]; then
+		say "generating configure"
+		(cd "$top" && ./autogen.sh >/dev/null 2>&1)
+	fi
+	mkdir -p "$dir"
+	say "building in $dir"
+	(cd "$dir" && "$top/configure" -q "$@" >/dev/null &&
+	    make -s -j"$jobs" >/dev/null)
+}
+
+# Run make check in DIR, inside a network namespace with only loopback when
+# we can make one (as root), so no test can reach anything else.
+run_check() {
+	dir=$1
+	cmd="cd '$dir' && make -s -j$jobs check"
+	if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
+		say "make check in $dir (network namespace: loopback only)"
+		unshare --net sh -c "ip link set lo up && $cmd" || true
+	else
+		say "make check in $dir"
+		sh -c "$cmd" || true
+	fi
+}
+
+# count DIR FIELD: a total from automake's test-suite.log
+count() {
+	awk -v f="$2" '$1 == "#" && $2 == f":" { print $3; exit }' \
+	    "$1/test-suite.log" 2>/dev/null || true
+}
+
+check() {
+	install_packages
+	build "$top/build" --enable-werror
+	run_check "$top/build"
+	build "$top/build-asan" --enable-werror --enable-sanitizers
+	run_check "$top/build-asan"
+	passed=0
+	failed=0
+	for d in "$top/build" "$top/build-asan"; do
+		if [ ! -f "$d/test-suite.log" ]; then
+			failed=$((failed + 1))
+			continue
+		fi
+		p=$(count "$d" PASS)
+		f=$(count "$d" FAIL)
+		e=$(count "$d" ERROR)
+		x=$(count "$d" XPASS)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+		if [ "${f:-0}${e:-0}${x:-0}" != 000 ]; then
+			grep -E '^(FAIL|ERROR|XPASS):' "$d/test-suite.log" >&2 || true
+		fi
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# The demo: mock Google endpoints on 127.0.0.1, a throwaway service-account
+# key, and vtoken doing its job against them.
+demo() {
+	vt="$top/build/src/vtoken"
+	tmp=$(mktemp -d)
+	mock_pid=
+	trap 'test -n "$mock_pid" && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+	say "no Google credentials found: running the demo against mock endpoints on 127.0.0.1"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$tmp/key.pem" 2>/dev/null
+	modulus=$(openssl rsa -in "$tmp/key.pem" -noout -modulus | sed 's/^Modulus=//')
+	email=demo@demo-project.iam.gserviceaccount.com
+	printf '{"service_accounts": {"%s": {"modulus": "%s", "exponent": 65537}}}\n' \
+	    "$email" "$modulus" >"$tmp/mock.json"
+	python3 "$top/tests/mock/mockgoogle.py" --dir "$tmp" \
+	    --config "$tmp/mock.json" >/dev/null 2>&1 &
+	mock_pid=$!
+	i=0
+	while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	port=$(cat "$tmp/port")
+	python3 - "$tmp/key.pem" "$email" "http://127.0.0.1:$port/token" \
+	    >"$tmp/sa.json" <<'PY'
+import json, sys
+key = open(sys.argv[1]).read()
+print(json.dumps({"type": "service_account", "project_id": "demo-project",
+    "private_key_id": "demo", "private_key": key, "client_email": sys.argv[2],
+    "token_uri": sys.argv[3]}))
+PY
+	mkdir -p "$tmp/config/vtoken"
+	cat >"$tmp/config/vtoken/config" <<CONF
+# A demo profile: the key file above, and a base URL on the mock.
+[default]
+credentials=$tmp/sa.json
+base_url=http://127.0.0.1:$port/v1/projects/demo-project/locations/us-central1/endpoints/openapi
+CONF
+	export XDG_CONFIG_HOME="$tmp/config"
+	echo
+	echo "\$ vtoken status"
+	"$vt" status
+	echo
+	echo "\$ eval \"\$(vtoken env)\""
+	eval "$("$vt" env)"
+	echo "OPENAI_API_KEY=$(printf %s "$OPENAI_API_KEY" | cut -c1-16)... (${#OPENAI_API_KEY} characters)"
+	echo "OPENAI_BASE_URL=$OPENAI_BASE_URL"
+	echo "VTOKEN_EXPIRES_AT=$VTOKEN_EXPIRES_AT"
+	echo
+	echo "\$ curl -H \"\$(vtoken header)\" \"\$OPENAI_BASE_URL/chat/completions\" -d '{...}'"
+	"$vt" header | curl -sS -H @- -H 'Content-Type: application/json' \
+	    "$OPENAI_BASE_URL/chat/completions" \
+	    -d '{"model": "google/gemini-2.0-flash-001", "messages": [{"role": "user", "content": "Hello from vtoken"}]}'
+	echo
+	cat <<'TXT'
+
+The demo worked.  To use real credentials, do one of:
+  gcloud auth application-default login          (your user account)
+  export GOOGLE_APPLICATION_CREDENTIALS=key.json (a service-account key)
+then set a project (export GOOGLE_CLOUD_PROJECT=my-project) and run:
+  eval "$(build/src/vtoken env)"
+TXT
+}
+
+run() {
+	install_packages
+	build "$top/build"
+	vt="$top/build/src/vtoken"
+	if "$vt" -q status >/dev/null 2>&1; then
+		say "credentials found: vtoken env"
+		"$vt" env
+	else
+		demo
+	fi
+}
+
+case $mode in
+run)	run ;;
+check)	check ;;
+*)	echo "usage: sh contrib/quickstart.sh [run|check]" >&2; exit 2 ;;
+esac
