@@ -10,7 +10,7 @@
 struct config;
 
 /* The file's path: $XDG_CONFIG_HOME/vtoken/config, else $HOME/.config/...,
- * else the passwd home.  Caller frees. */
+ * else the passwd home.  Caller frees; NULL if no home is known. */
 char	*config_path(void);
 
 /*
