@@ -58,7 +58,7 @@ log_escape(const char *s, size_t len)
 }
 
 /* Format, escape and print one line with a prefix. */
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vprint(const char *prefix, const char *fmt, va_list ap)
 {
 	char	*msg, *esc;

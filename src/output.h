@@ -26,13 +26,21 @@ enum shell {
 
 /* Parse a --shell name.  0, or -1 for an unknown name. */
 int	 output_shell_parse(const char *name, enum shell *out);
-/* 1 if name is a portable environment variable name ([A-Za-z_][A-Za-z0-9_]*). */
+/*
+ * 1 if name is a portable environment variable name ([A-Za-z_][A-Za-z0-9_]*),
+ * at most 128 characters.
+ */
 int	 output_valid_varname(const char *name);
 
 /*
  * Quote value for the shell so that it reads back as exactly value.
  * Returns NULL if the value cannot be represented safely (a newline for
  * csh or dotenv, a NUL...).  The result may be a secret: secret_free().
+ * Refused: any control character (0x00-0x1f, 0x7f) except for json, which
+ * escapes them; for dotenv also ' and \ (python-dotenv unescapes \\);
+ * for powershell every non-ASCII byte (U+2018..U+201B end a PowerShell
+ * string, and so do 0x91/0x92 in a Windows code page); for json invalid
+ * UTF-8.  csh: ' and \ are written outside the quotes, ! as \!.
  */
 char	*output_quote(enum shell sh, const char *value);
 
@@ -47,13 +55,23 @@ struct env_var {
  * for PowerShell; N='v' for dotenv; one JSON object for json).  With
  * unset, render removals instead (values ignored).  Returns NULL if a
  * value cannot be quoted.  The result holds secrets: secret_free().
+ * Also NULL if a name fails output_valid_varname() or appears twice.
+ * A NULL value without unset renders that variable's removal line
+ * (json: null).  json is one line: {"N": "v", "M": null} and a newline.
  */
 char	*output_env(enum shell sh, const struct env_var *vars, size_t n,
 	    int unset);
 
-/* Format t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
+/*
+ * Format t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes).  Returns
+ * buf, or NULL if bufsz < 21 or the year is outside 0000-9999.
+ */
 const char *output_rfc3339(time_t t, char *buf, size_t bufsz);
-/* Parse RFC 3339 ("...Z", optional fraction, or +hh:mm).  0 or -1. */
+/*
+ * Parse RFC 3339 ("...Z", optional fraction, or +hh:mm).  0 or -1.
+ * The fraction is ignored (truncated); a leap second (:60) counts as the
+ * next second.  *out is 0 on failure.
+ */
 int	 output_parse_rfc3339(const char *s, time_t *out);
 
 #endif /* VTOKEN_OUTPUT_H */
