@@ -152,12 +152,37 @@ status_add_setting(char **buf, const char *name, const struct setting *s,
 		status_add(buf, "%-13s %s (%s)\n", name, s->value, s->origin);
 }
 
+/* The trace steps about one thing, in the order they were taken. */
+static void
+status_add_trace(char **buf, const struct vt_ctx *ctx, const char *what)
+{
+	const struct trace_step	*t;
+	char			*esc;
+	size_t			 i;
+
+	for (i = 0; i < ctx->ntrace; i++) {
+		t = &ctx->trace[i];
+		if (strcmp(t->what, what) != 0)
+			continue;
+		if (t->detail == NULL) {
+			status_add(buf, "  %-12s %-32s %s\n", t->what, t->step,
+			    status_results[t->result]);
+			continue;
+		}
+		/* Details come from files and the environment. */
+		esc = log_escape(t->detail, strlen(t->detail));
+		status_add(buf, "  %-12s %-32s %-8s %s\n", t->what, t->step,
+		    status_results[t->result], esc);
+		free(esc);
+	}
+}
+
 /* The report for people. */
 static char *
 status_text(struct vt_ctx *ctx, const struct source *src,
     const char *base_url, const char *config)
 {
-	char	*buf = NULL, *esc;
+	char	*buf = NULL;
 	size_t	 i;
 
 	status_add(&buf, "%-13s %s (%s); config file %s%s\n", "profile:",
@@ -191,15 +216,8 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 	status_add(&buf, "%-13s none (this version mints a token on every "
 	    "call)\n", "cache:");
 	status_add(&buf, "\nresolution:\n");
-	for (i = 0; i < ctx->ntrace; i++) {
-		/* Trace details come from files and the environment. */
-		esc = ctx->trace[i].detail != NULL ? log_escape(
-		    ctx->trace[i].detail, strlen(ctx->trace[i].detail)) : NULL;
-		status_add(&buf, "  %-12s %-32s %-8s%s%s\n", ctx->trace[i].what,
-		    ctx->trace[i].step, status_results[ctx->trace[i].result],
-		    esc != NULL ? " " : "", esc != NULL ? esc : "");
-		free(esc);
-	}
+	status_add_trace(&buf, ctx, "credentials");
+	status_add_trace(&buf, ctx, "project");
 	return buf;
 }
 

@@ -389,6 +389,7 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 static int
 options_check(struct vt_ctx *ctx)
 {
+	char	*what;
 	long	 secs;
 	int	 r;
 
@@ -422,10 +423,14 @@ options_check(struct vt_ctx *ctx)
 		return vt_err(options_bad_code(&ctx->project), "invalid "
 		    "project ID '%s' (from %s)", ctx->project.value,
 		    ctx->project.origin);
-	if (ctx->base_url.value != NULL &&
-	    (r = http_url_check(ctx->base_url.value, "base URL")) != 0)
-		return vt_err(options_bad_code(&ctx->base_url), "%s (from %s)",
-		    vt_errmsg(), ctx->base_url.origin);
+	if (ctx->base_url.value != NULL) {
+		what = xasprintf("base URL (from %s)", ctx->base_url.origin);
+		r = http_url_check(ctx->base_url.value, what);
+		free(what);
+		/* The message stands; only the exit status differs. */
+		if (r != 0)
+			return options_bad_code(&ctx->base_url);
+	}
 	return 0;
 }
 
