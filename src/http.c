@@ -1,2 +1,1168 @@
-/* http.c: not written yet. */
+/*
+ * http.c: the only user of libcurl.
+ *
+ * One easy handle per request, reused across its retries.  The URL is
+ * parsed once with curl's URL API, checked (https://, or http:// only to
+ * loopback, no userinfo), and the parsed handle is what libcurl connects
+ * to, so the check and the connection cannot disagree about the host.
+ *
+ * Buffers that may hold secrets (the reply body, the -vvv copies of
+ * bodies) grow by allocate-copy-wipe, never realloc().  The POST body is
+ * passed with CURLOPT_POSTFIELDS so libcurl keeps no copy, and every
+ * string of the header list is wiped before the list is freed.
+ */
 #include "config.h"
+
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "vtoken.h"
+#include "http.h"
+#include "log.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+#define HTTP_MAX_ATTEMPTS	3
+#define HTTP_BACKOFF_FIRST	1.0	/* seconds before attempt 2 */
+#define HTTP_JITTER		0.1	/* +-10% */
+#define HTTP_RETRY_AFTER_MAX	30	/* cap on Retry-After, seconds */
+#define HTTP_CONNECT_TIMEOUT	10.0	/* seconds, per attempt */
+#define HTTP_DEBUG_MAX	(64 * 1024)	/* body bytes shown at -vvv */
+
+/* A growing buffer that may hold secrets: grown by copy, never realloc'd. */
+struct sbuf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* The state of one attempt, shared with the libcurl callbacks. */
+struct http_xfer {
+	struct sbuf	 body;
+	int		 too_big;
+	char		*content_type;
+	long		 retry_after;	/* delta-seconds, or -1 */
+	struct sbuf	 dbg_out;	/* request body, for -vvv */
+	struct sbuf	 dbg_in;	/* reply body, for -vvv */
+	size_t		 dbg_out_skipped;
+	size_t		 dbg_in_skipped;
+};
+
+/* Headers whose values the -vvv trace masks. */
+static const char *const http_secret_headers[] = {
+	"Authorization",
+	"Proxy-Authorization",
+	"Cookie",
+	"Set-Cookie",
+	"X-Goog-Api-Key",
+	"X-Goog-IAM-Authorization-Token",
+	NULL
+};
+
+/* Form fields and JSON members whose values the -vvv trace masks. */
+static const char *const http_secret_fields[] = {
+	"access_token", "refresh_token", "id_token", "client_secret",
+	"password", "code", "code_verifier", "device_code", "assertion",
+	"subject_token", "actor_token", "private_key", "token", "accessToken",
+	"saml_response", "key", "api_key",
+	NULL
+};
+
+/* Die like xmalloc when libcurl cannot allocate a header list node. */
+static void __attribute__((noreturn))
+http_oom(void)
+{
+	static const char msg[] = "vtoken: out of memory\n";
+
+	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+		/* Nothing more can be done. */
+	}
+	_exit(VT_EXIT_INTERNAL);
+}
+
+/* Wipe and free a buffer and zero it for reuse. */
+static void
+sbuf_release(struct sbuf *b)
+{
+	secret_freezero(b->data, b->cap);
+	memset(b, 0, sizeof *b);
+}
+
+/*
+ * Append n bytes, keeping data NUL-terminated.  -1 (nothing appended) if
+ * the result would exceed max bytes.
+ */
+static int
+sbuf_append(struct sbuf *b, const char *p, size_t n, size_t max)
+{
+	char	*nd;
+	size_t	 need, ncap;
+
+	if (n > max || b->len > max - n)
+		return -1;
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		ncap = b->cap != 0 ? b->cap : 1024;
+		while (ncap < need)
+			ncap *= 2;
+		if (ncap > max + 1)
+			ncap = max + 1;
+		nd = xmalloc(ncap);
+		if (b->len != 0)
+			memcpy(nd, b->data, b->len);
+		secret_freezero(b->data, b->cap);
+		b->data = nd;
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Case-insensitive match of a name in a NULL-terminated list. */
+static int
+http_name_in(const char *const *list, const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		if (strlen(list[i]) == len &&
+		    strncasecmp(list[i], name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Redaction.  The scan runs twice: once with o->buf NULL to measure the
+ * output, once to write it, so the result is allocated exactly.
+ */
+struct redact_out {
+	char	*buf;
+	size_t	 len;
+};
+
+/* Emit n bytes (or only count them). */
+static void
+redact_put(struct redact_out *o, const char *p, size_t n)
+{
+	if (o->buf != NULL && n != 0)
+		memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+/* Emit the mask that stands for n bytes of secret. */
+static void
+redact_mask(struct redact_out *o, size_t n)
+{
+	char	m[48];
+
+	snprintf(m, sizeof m, "[redacted, %zu bytes]", n);
+	redact_put(o, m, strlen(m));
+}
+
+/* 1 if c separates a form field from what precedes it. */
+static int
+redact_form_sep(char c)
+{
+	return c == '&' || c == '?' || c == ';' || c == ',' || c == ' ' ||
+	    c == '\t';
+}
+
+/*
+ * At line[i] == '"': a JSON member with a secret name and a string value?
+ * Sets [*vs, *ve) to the value's bytes (an unterminated string runs to
+ * the end of the line).
+ */
+static int
+redact_json_at(const char *line, size_t n, size_t i, size_t *vs,
+    size_t *ve)
+{
+	size_t	j, k;
+
+	for (j = i + 1; j < n && line[j] != '"' && j - i <= 40; j++)
+		;
+	if (j >= n || line[j] != '"' ||
+	    !http_name_in(http_secret_fields, line + i + 1, j - i - 1))
+		return 0;
+	for (j++; j < n && (line[j] == ' ' || line[j] == '\t'); j++)
+		;
+	if (j >= n || line[j] != ':')
+		return 0;
+	for (j++; j < n && (line[j] == ' ' || line[j] == '\t'); j++)
+		;
+	if (j >= n || line[j] != '"')
+		return 0;
+	*vs = j + 1;
+	for (k = *vs; k < n && line[k] != '"'; k++) {
+		if (line[k] == '\\')
+			k++;
+	}
+	*ve = k < n ? k : n;
+	return *ve > *vs;
+}
+
+/*
+ * At line[i]: a form field NAME=VALUE with a secret name?  The value runs
+ * to the next '&' or whitespace.
+ */
+static int
+redact_form_at(const char *line, size_t n, size_t i, size_t *vs,
+    size_t *ve)
+{
+	size_t	j, k;
+	char	c;
+
+	for (j = i; j < n && j - i <= 40; j++) {
+		c = line[j];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_'))
+			break;
+	}
+	if (j == i || j >= n || line[j] != '=' ||
+	    !http_name_in(http_secret_fields, line + i, j - i))
+		return 0;
+	*vs = j + 1;
+	for (k = *vs; k < n; k++) {
+		c = line[k];
+		if (c == '&' || c == ' ' || c == '\t' || c == '\r')
+			break;
+	}
+	*ve = k;
+	return *ve > *vs;
+}
+
+/* A header line with a secret value?  Masks all but the auth scheme. */
+static int
+redact_header(struct redact_out *o, const char *line, size_t n)
+{
+	size_t	i, hl, v, end, w;
+
+	for (i = 0; http_secret_headers[i] != NULL; i++) {
+		hl = strlen(http_secret_headers[i]);
+		if (n > hl && line[hl] == ':' &&
+		    strncasecmp(line, http_secret_headers[i], hl) == 0)
+			break;
+	}
+	if (http_secret_headers[i] == NULL)
+		return 0;
+	for (v = hl + 1; v < n && (line[v] == ' ' || line[v] == '\t'); v++)
+		;
+	end = n;
+	if (end > v && line[end - 1] == '\r')
+		end--;
+	/* Keep "Bearer " or "Basic ": the scheme is not the secret. */
+	if (strncasecmp(http_secret_headers[i], "Authorization", 13) == 0 ||
+	    strncasecmp(http_secret_headers[i], "Proxy-Authorization",
+	    19) == 0) {
+		for (w = v; w < end && line[w] != ' '; w++)
+			;
+		if (w < end) {
+			while (w < end && line[w] == ' ')
+				w++;
+			v = w;
+		}
+	}
+	redact_put(o, line, v);
+	redact_mask(o, end - v);
+	redact_put(o, line + end, n - end);
+	return 1;
+}
+
+/* Redact one line (without its '\n'). */
+static void
+redact_line(struct redact_out *o, const char *line, size_t n)
+{
+	size_t	i, vs, ve;
+
+	if (redact_header(o, line, n))
+		return;
+	i = 0;
+	while (i < n) {
+		if ((line[i] == '"' && redact_json_at(line, n, i, &vs, &ve)) ||
+		    ((i == 0 || redact_form_sep(line[i - 1])) &&
+		    redact_form_at(line, n, i, &vs, &ve))) {
+			redact_put(o, line + i, vs - i);
+			redact_mask(o, ve - vs);
+			i = ve;
+			continue;
+		}
+		redact_put(o, line + i, 1);
+		i++;
+	}
+}
+
+/* Run the redaction over every line of data. */
+static void
+redact_scan(struct redact_out *o, const char *data, size_t len)
+{
+	const char	*p, *nl;
+	size_t		 left;
+
+	p = data;
+	left = len;
+	while (left > 0) {
+		nl = memchr(p, '\n', left);
+		if (nl == NULL) {
+			redact_line(o, p, left);
+			break;
+		}
+		redact_line(o, p, (size_t)(nl - p));
+		redact_put(o, "\n", 1);
+		left -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+}
+
+/* Copy data with credentials masked (http.h). */
+char *
+http_redact(const char *data, size_t len)
+{
+	struct redact_out	o;
+
+	memset(&o, 0, sizeof o);
+	if (data == NULL)
+		len = 0;
+	redact_scan(&o, data, len);
+	o.buf = xmalloc(o.len + 1);
+	o.len = 0;
+	redact_scan(&o, data, len);
+	o.buf[o.len] = '\0';
+	return o.buf;
+}
+
+/* Print data line by line at debug level, redacted, after a prefix. */
+static void
+http_debug_print(const char *prefix, const char *data, size_t len)
+{
+	char	*r, *line, *nl;
+	size_t	 n;
+
+	r = http_redact(data, len);
+	for (line = r; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			nl = line + strlen(line);
+		n = (size_t)(nl - line);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n > 0)
+			log_debug("%s %.*s", prefix, (int)n, line);
+		if (*nl == '\0')
+			break;
+	}
+	secret_free(r);
+}
+
+/*
+ * Keep a copy of body bytes for the trace, up to HTTP_DEBUG_MAX.  Bodies
+ * are printed whole once complete: redacting chunk by chunk could show
+ * the tail of a secret split across two chunks.
+ */
+static void
+http_debug_collect(struct sbuf *b, size_t *skipped, const char *data,
+    size_t size)
+{
+	size_t	room;
+
+	room = HTTP_DEBUG_MAX - b->len;
+	if (size > room) {
+		*skipped += size - room;
+		size = room;
+	}
+	if (size > 0)
+		sbuf_append(b, data, size, HTTP_DEBUG_MAX);
+}
+
+/* Print and wipe a collected body. */
+static void
+http_debug_flush_one(const char *prefix, struct sbuf *b, size_t *skipped)
+{
+	if (b->len > 0)
+		http_debug_print(prefix, b->data, b->len);
+	if (*skipped > 0)
+		log_debug("%s [%zu more bytes not shown]", prefix, *skipped);
+	sbuf_release(b);
+	*skipped = 0;
+}
+
+/* Print whatever bodies were collected. */
+static void
+http_debug_flush(struct http_xfer *x)
+{
+	http_debug_flush_one(">", &x->dbg_out, &x->dbg_out_skipped);
+	http_debug_flush_one("<", &x->dbg_in, &x->dbg_in_skipped);
+}
+
+/* CURLOPT_DEBUGFUNCTION: the -vvv trace, redacted. */
+static int
+http_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	struct http_xfer	*x = arg;
+
+	(void)h;
+	switch (type) {
+	case CURLINFO_TEXT:
+		http_debug_print("*", data, size);
+		break;
+	case CURLINFO_HEADER_OUT:
+		http_debug_print(">", data, size);
+		break;
+	case CURLINFO_HEADER_IN:
+		/* The request is complete once the reply starts. */
+		if (x->dbg_out.len > 0 || x->dbg_out_skipped > 0)
+			http_debug_flush_one(">", &x->dbg_out,
+			    &x->dbg_out_skipped);
+		http_debug_print("<", data, size);
+		break;
+	case CURLINFO_DATA_OUT:
+		http_debug_collect(&x->dbg_out, &x->dbg_out_skipped, data,
+		    size);
+		break;
+	case CURLINFO_DATA_IN:
+		http_debug_collect(&x->dbg_in, &x->dbg_in_skipped, data,
+		    size);
+		break;
+	default:
+		/* TLS records: nothing readable. */
+		break;
+	}
+	return 0;
+}
+
+/* CURLOPT_WRITEFUNCTION: collect the body, up to VT_HTTP_MAX_BODY. */
+static size_t
+http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_xfer	*x = arg;
+	size_t			 n = size * nmemb;
+
+	if (sbuf_append(&x->body, ptr, n, VT_HTTP_MAX_BODY) == -1) {
+		x->too_big = 1;
+		return 0;	/* aborts with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/*
+ * If the header line is "name: value", point at the value (trimmed) and
+ * return 1.
+ */
+static int
+http_header_value(const char *line, size_t n, const char *name,
+    const char **vp, size_t *vlen)
+{
+	size_t	nl = strlen(name), v, end;
+
+	if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
+		return 0;
+	for (v = nl + 1; v < n && (line[v] == ' ' || line[v] == '\t'); v++)
+		;
+	for (end = n; end > v && (line[end - 1] == '\r' ||
+	    line[end - 1] == '\n' || line[end - 1] == ' ' ||
+	    line[end - 1] == '\t'); end--)
+		;
+	*vp = line + v;
+	*vlen = end - v;
+	return 1;
+}
+
+/* Retry-After in its delta-seconds form; -1 for a date or junk. */
+static long
+http_parse_retry_after(const char *v, size_t n)
+{
+	long	secs = 0;
+	size_t	i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		if (secs < 1000000)
+			secs = secs * 10 + (v[i] - '0');
+	}
+	return secs;
+}
+
+/* CURLOPT_HEADERFUNCTION: remember Content-Type and Retry-After. */
+static size_t
+http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_xfer	*x = arg;
+	size_t			 n = size * nmemb, vlen;
+	const char		*v;
+
+	/* A new status line (after 100 Continue, a proxy's CONNECT). */
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		free(x->content_type);
+		x->content_type = NULL;
+		x->retry_after = -1;
+	} else if (http_header_value(ptr, n, "Content-Type", &v, &vlen)) {
+		free(x->content_type);
+		x->content_type = xstrndup(v, vlen);
+	} else if (http_header_value(ptr, n, "Retry-After", &v, &vlen))
+		x->retry_after = http_parse_retry_after(v, vlen);
+	return n;
+}
+
+/* Reset the per-attempt state, wiping what the last attempt received. */
+static void
+http_xfer_reset(struct http_xfer *x)
+{
+	sbuf_release(&x->body);
+	sbuf_release(&x->dbg_out);
+	sbuf_release(&x->dbg_in);
+	free(x->content_type);
+	memset(x, 0, sizeof *x);
+	x->retry_after = -1;
+}
+
+/* 1 if host is loopback: localhost, 127.0.0.0/8 or [::1]. */
+static int
+http_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	size_t		 n;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']' &&
+	    n - 2 < sizeof buf) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) == 1)
+			return IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	return 0;
+}
+
+/* curl's description of a URL parse error. */
+static const char *
+http_urlerr(CURLUcode uc)
+{
+#if LIBCURL_VERSION_NUM >= 0x075000
+	return curl_url_strerror(uc);
+#else
+	(void)uc;
+	return "malformed URL";
+#endif
+}
+
+/*
+ * Parse and check url (see http_url_check).  On success *up is the parsed
+ * URL and *hostp its host (both the caller's), if asked for.
+ */
+static int
+http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
+{
+	CURLU		*u = NULL;
+	CURLUcode	 uc;
+	char		*scheme = NULL, *host = NULL, *part = NULL;
+	const char	*p;
+	size_t		 alen;
+	int		 r;
+
+	if (up != NULL)
+		*up = NULL;
+	if (hostp != NULL)
+		*hostp = NULL;
+	if (url == NULL || *url == '\0')
+		return vt_err(VT_ERR_CRED, "%s is empty", what);
+	for (p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return vt_err(VT_ERR_CRED, "%s '%s' contains "
+			    "whitespace or control characters", what, url);
+	}
+	/*
+	 * Refuse userinfo by hand as well, whatever curl's parser makes of
+	 * it; the URL is not echoed since the password would be.
+	 */
+	if ((p = strstr(url, "://")) != NULL) {
+		p += 3;
+		alen = strcspn(p, "/?#");
+		if (memchr(p, '@', alen) != NULL)
+			return vt_err(VT_ERR_CRED, "%s must not contain a user "
+			    "name or password ('user@' before the host); "
+			    "remove it", what);
+	}
+	if ((u = curl_url()) == NULL)
+		http_oom();
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (uc != CURLUE_OK) {
+		r = vt_err(VT_ERR_CRED, "%s '%s' is not a valid URL: %s",
+		    what, url, http_urlerr(uc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK) {
+		r = vt_err(VT_ERR_CRED, "%s must not contain a user name or "
+		    "password; remove it", what);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    *host == '\0') {
+		r = vt_err(VT_ERR_CRED, "%s '%s' has no scheme or host",
+		    what, url);
+		goto out;
+	}
+	if (strcasecmp(scheme, "https") != 0 &&
+	    (strcasecmp(scheme, "http") != 0 ||
+	    !http_host_is_loopback(host))) {
+		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
+		    "http:// is allowed only to loopback)", what, url);
+		goto out;
+	}
+	if (up != NULL) {
+		*up = u;
+		u = NULL;
+	}
+	if (hostp != NULL) {
+		*hostp = xstrdup(host);
+	}
+	r = 0;
+ out:
+	curl_free(part);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* Check a URL against the scheme and loopback rules. */
+int
+http_url_check(const char *url, const char *what)
+{
+	return http_url_parse(url, what, NULL, NULL);
+}
+
+/* 1 if the URL parses and its host is loopback. */
+int
+http_url_is_loopback(const char *url)
+{
+	CURLU	*u;
+	char	*host = NULL;
+	int	 loop = 0;
+
+	if (url == NULL || (u = curl_url()) == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url,
+	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		loop = http_host_is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return loop;
+}
+
+/* Build an x-www-form-urlencoded body, sized exactly. */
+char *
+http_form_encode(const char *const *kv)
+{
+	char	**esc, *out, *p;
+	size_t	  n, i, total, l;
+
+	/* kv ends with a NULL name; a NULL value only drops its pair. */
+	for (n = 0; kv[n] != NULL; n += 2)
+		;
+	esc = xcalloc(n + 1, sizeof *esc);
+	total = 0;
+	for (i = 0; i < n; i += 2) {
+		if (kv[i + 1] == NULL || *kv[i + 1] == '\0')
+			continue;
+		esc[i] = curl_easy_escape(NULL, kv[i], (int)strlen(kv[i]));
+		esc[i + 1] = curl_easy_escape(NULL, kv[i + 1],
+		    (int)strlen(kv[i + 1]));
+		if (esc[i] == NULL || esc[i + 1] == NULL)
+			http_oom();
+		total += strlen(esc[i]) + 1 + strlen(esc[i + 1]) + 1;
+	}
+	/* Sized exactly: the body may hold secrets and is never grown. */
+	p = out = xmalloc(total + 1);
+	for (i = 0; i < n; i += 2) {
+		if (esc[i] == NULL)
+			continue;
+		if (p != out)
+			*p++ = '&';
+		l = strlen(esc[i]);
+		memcpy(p, esc[i], l);
+		p += l;
+		*p++ = '=';
+		l = strlen(esc[i + 1]);
+		memcpy(p, esc[i + 1], l);
+		p += l;
+		secret_wipe(esc[i + 1], l);
+		curl_free(esc[i]);
+		curl_free(esc[i + 1]);
+	}
+	*p = '\0';
+	free(esc);
+	return out;
+}
+
+/* A uniformly random factor in [1 - HTTP_JITTER, 1 + HTTP_JITTER]. */
+static double
+http_jitter(void)
+{
+	uint32_t	v = 0;
+	int		fd;
+
+	/* Not a secret: only spreads retries of many clients apart. */
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+		v = (uint32_t)(vt_now_mono() * 1e9) ^ (uint32_t)getpid();
+	if (fd != -1)
+		close(fd);
+	return 1.0 + HTTP_JITTER * (2.0 * (v / 4294967295.0) - 1.0);
+}
+
+/* Sleep for secs seconds, resuming after signals. */
+static void
+http_sleep(double secs)
+{
+	struct timespec	ts;
+
+	if (secs <= 0)
+		return;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* 1 for the HTTP statuses worth another attempt. */
+static int
+http_status_retryable(long status)
+{
+	switch (status) {
+	case 408:
+	case 429:
+	case 500:
+	case 502:
+	case 503:
+	case 504:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* 1 for transport failures worth another attempt. */
+static int
+http_curl_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_QUIC_CONNECT_ERROR:
+	case CURLE_PROXY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * 1 if rc is a failure to verify the server's certificate (never
+ * retried: another try would fail the same way).
+ */
+static int
+http_curl_tls_cert(CURLcode rc, const char *errbuf)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	case CURLE_SSL_CONNECT_ERROR:
+		return strcasestr(errbuf, "certificate") != NULL;
+	default:
+		return 0;
+	}
+}
+
+/* The CA bundle the user chose, or NULL for libcurl's default. */
+static const char *
+http_ca_bundle(void)
+{
+	const char	*v;
+
+	/*
+	 * libcurl itself reads neither variable.  SSL_CERT_FILE first:
+	 * CURL_CA_BUNDLE is often set system-wide to the default bundle,
+	 * while SSL_CERT_FILE is the usual way to name a private CA.
+	 */
+	if ((v = getenv("SSL_CERT_FILE")) != NULL && *v != '\0')
+		return v;
+	if ((v = getenv("CURL_CA_BUNDLE")) != NULL && *v != '\0')
+		return v;
+	return NULL;
+}
+
+/* Append a header line; libcurl copies it. */
+static struct curl_slist *
+http_slist_add(struct curl_slist *list, const char *line)
+{
+	struct curl_slist	*l;
+
+	if ((l = curl_slist_append(list, line)) == NULL)
+		http_oom();
+	return l;
+}
+
+/* Wipe every header string (one may be a bearer token), then free. */
+static void
+http_slist_free(struct curl_slist *list)
+{
+	struct curl_slist	*l;
+
+	for (l = list; l != NULL; l = l->next)
+		secret_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+/* Build the request's header list.  NULL-ended extra headers are checked. */
+static int
+http_headers(const struct http_request *req, struct curl_slist **out)
+{
+	struct curl_slist	*l = NULL;
+	char			*s;
+	size_t			 i;
+
+	*out = NULL;
+	l = http_slist_add(l, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip for larger bodies. */
+	l = http_slist_add(l, "Expect:");
+	if (req->content_type != NULL) {
+		s = xasprintf("Content-Type: %s", req->content_type);
+		l = http_slist_add(l, s);
+		free(s);
+	}
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		if (strpbrk(req->headers[i], "\r\n") != NULL) {
+			http_slist_free(l);
+			return vt_err(VT_ERR_INTERNAL, "header with a line "
+			    "break in a request to '%s'", req->url);
+		}
+		l = http_slist_add(l, req->headers[i]);
+	}
+	if (req->bearer != NULL) {
+		s = xasprintf("Authorization: Bearer %s", req->bearer);
+		l = http_slist_add(l, s);
+		secret_free(s);
+	}
+	*out = l;
+	return 0;
+}
+
+/* Set the options that stay the same for every attempt. */
+static int
+http_setup(CURL *h, CURLU *u, int loopback, const struct http_request *req,
+    struct curl_slist *hdrs, struct http_xfer *x, char *errbuf)
+{
+	const char	*ca;
+	int		 bad = 0;
+
+	bad |= curl_easy_setopt(h, CURLOPT_CURLU, u) != CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https") !=
+	    CURLE_OK;
+#else
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+	    (long)CURLPROTO_HTTPS) != CURLE_OK;
+#endif
+	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	if ((ca = http_ca_bundle()) != NULL)
+		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca) != CURLE_OK;
+	/* Plaintext to loopback must never travel via a proxy. */
+	if (loopback)
+		bad |= curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT,
+	    "vtoken/" PACKAGE_VERSION) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)VT_HTTP_MAX_BODY) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write_cb) !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_header_cb) !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, x) != CURLE_OK;
+	if (strcmp(req->method, "POST") == 0) {
+		bad |= curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    req->body != NULL ? req->body : "") != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(req->body != NULL ? req->body_len : 0)) !=
+		    CURLE_OK;
+	} else if (strcmp(req->method, "GET") == 0)
+		bad |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+	else
+		return vt_err(VT_ERR_INTERNAL, "unsupported HTTP method '%s'",
+		    req->method);
+	/* The trace at -vvv; VERBOSE only ever with the redacting callback. */
+	if (log_level() >= 3) {
+		bad |= curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION,
+		    http_debug_cb) != CURLE_OK;
+		bad |= curl_easy_setopt(h, CURLOPT_DEBUGDATA, x) != CURLE_OK;
+		if (!bad)
+			bad |= curl_easy_setopt(h, CURLOPT_VERBOSE, 1L) !=
+			    CURLE_OK;
+	}
+	if (bad)
+		return vt_err(VT_ERR_INTERNAL, "cannot set up libcurl for a "
+		    "request to '%s'", req->url);
+	return 0;
+}
+
+/* The error of a call whose deadline passed. */
+static int
+http_timeout_err(const struct vt_ctx *ctx, double start, const char *host)
+{
+	long	secs;
+
+	if (ctx != NULL && ctx->timeout_sec > 0)
+		secs = ctx->timeout_sec;
+	else
+		secs = (long)(vt_now_mono() - start + 0.5);
+	return vt_err(VT_ERR_NET, "timed out after %lds talking to %s; try "
+	    "again, or allow more time with --timeout", secs, host);
+}
+
+/* The seconds to wait before attempt number next (2 or 3). */
+static double
+http_backoff(int next)
+{
+	return HTTP_BACKOFF_FIRST * (double)(1 << (next - 2)) * http_jitter();
+}
+
+/* Perform a request with retries, within the deadline. */
+int
+http_request(struct vt_ctx *ctx, const struct http_request *req,
+    struct http_response *resp)
+{
+	struct http_xfer	 x;
+	struct curl_slist	*hdrs = NULL;
+	CURL			*h = NULL;
+	CURLU			*u = NULL;
+	CURLcode		 rc;
+	char			 errbuf[CURL_ERROR_SIZE];
+	char			*host = NULL;
+	const char		*cerr;
+	double			 start, deadline, left, wait;
+	long			 status = 0;
+	int			 attempt, max_attempts, r, again;
+
+	memset(resp, 0, sizeof *resp);
+	memset(&x, 0, sizeof x);
+	x.retry_after = -1;
+	start = vt_now_mono();
+	/* A context without a deadline still gets the default bound. */
+	if (ctx != NULL && ctx->deadline > 0)
+		deadline = ctx->deadline;
+	else
+		deadline = start + VT_DEFAULT_TIMEOUT;
+	if ((r = http_url_parse(req->url, "request URL", &u, &host)) != 0)
+		return r;
+	if ((r = http_headers(req, &hdrs)) != 0)
+		goto out;
+	if ((h = curl_easy_init()) == NULL) {
+		r = vt_err(VT_ERR_INTERNAL, "cannot initialise libcurl");
+		goto out;
+	}
+	errbuf[0] = '\0';
+	if ((r = http_setup(h, u, http_url_is_loopback(req->url), req, hdrs,
+	    &x, errbuf)) != 0)
+		goto out;
+
+	max_attempts = req->retry ? HTTP_MAX_ATTEMPTS : 1;
+	for (attempt = 1;; attempt++) {
+		left = deadline - vt_now_mono();
+		if (left <= 0) {
+			r = http_timeout_err(ctx, start, host);
+			goto out;
+		}
+		http_xfer_reset(&x);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+		    (long)(left * 1000) + 1);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+		    (long)((left < HTTP_CONNECT_TIMEOUT ? left :
+		    HTTP_CONNECT_TIMEOUT) * 1000) + 1);
+		errbuf[0] = '\0';
+		log_debug("%s to %s, attempt %d of %d", req->method, host,
+		    attempt, max_attempts);
+		rc = curl_easy_perform(h);
+		http_debug_flush(&x);
+		cerr = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+
+		if (rc == CURLE_OK) {
+			status = 0;
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+			again = http_status_retryable(status) ||
+			    (req->retry_reply != NULL &&
+			    req->retry_reply(status, x.body.data != NULL ?
+			    x.body.data : "", x.body.len));
+			log_debug("HTTP %ld from %s, %zu bytes", status, host,
+			    x.body.len);
+			if (!again || attempt >= max_attempts)
+				break;
+			wait = http_backoff(attempt + 1);
+			if ((status == 429 || status == 503) &&
+			    x.retry_after >= 0)
+				wait = x.retry_after < HTTP_RETRY_AFTER_MAX ?
+				    (double)x.retry_after :
+				    HTTP_RETRY_AFTER_MAX;
+			if (wait >= deadline - vt_now_mono()) {
+				log_info("not retrying HTTP %ld from %s: the "
+				    "next attempt would pass the deadline",
+				    status, host);
+				break;
+			}
+			log_info("retrying in %.1fs after HTTP %ld from %s",
+			    wait, status, host);
+			http_sleep(wait);
+			continue;
+		}
+
+		if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+			r = vt_err(VT_ERR_NET, "reply from %s is larger than "
+			    "%d KiB", host, VT_HTTP_MAX_BODY / 1024);
+			goto out;
+		}
+		if (rc == CURLE_OPERATION_TIMEDOUT &&
+		    deadline - vt_now_mono() < 0.05) {
+			r = http_timeout_err(ctx, start, host);
+			goto out;
+		}
+		if (http_curl_tls_cert(rc, errbuf)) {
+			if (rc == CURLE_SSL_CACERT_BADFILE ||
+			    rc == CURLE_SSL_CRL_BADFILE)
+				r = vt_err(VT_ERR_NET, "cannot verify the TLS "
+				    "certificate of %s: %s (check "
+				    "SSL_CERT_FILE and CURL_CA_BUNDLE)", host,
+				    cerr);
+			else
+				r = vt_err(VT_ERR_NET, "TLS certificate of %s "
+				    "not trusted: %s", host, cerr);
+			goto out;
+		}
+		if (!http_curl_retryable(rc)) {
+			r = vt_err(VT_ERR_NET, "request to %s failed: %s", host,
+			    cerr);
+			goto out;
+		}
+		if (attempt >= max_attempts) {
+			if (attempt > 1)
+				r = vt_err(VT_ERR_NET, "cannot reach %s: %s "
+				    "(after %d attempts)", host, cerr, attempt);
+			else
+				r = vt_err(VT_ERR_NET, "cannot reach %s: %s",
+				    host, cerr);
+			goto out;
+		}
+		wait = http_backoff(attempt + 1);
+		if (wait >= deadline - vt_now_mono()) {
+			if (attempt > 1)
+				r = vt_err(VT_ERR_NET, "cannot reach %s: %s "
+				    "(after %d attempts; no time left for "
+				    "more)", host, cerr, attempt);
+			else
+				r = vt_err(VT_ERR_NET, "cannot reach %s: %s "
+				    "(no time left to retry)", host, cerr);
+			goto out;
+		}
+		log_info("retrying in %.1fs: cannot reach %s: %s", wait, host,
+		    cerr);
+		http_sleep(wait);
+	}
+
+	/* A complete reply: the caller judges its status. */
+	resp->status = status;
+	if (x.body.data == NULL)
+		sbuf_append(&x.body, "", 0, VT_HTTP_MAX_BODY);
+	resp->body = x.body.data;
+	resp->len = x.body.len;
+	resp->content_type = x.content_type;
+	resp->attempts = attempt;
+	memset(&x.body, 0, sizeof x.body);
+	x.content_type = NULL;
+	r = 0;
+ out:
+	http_xfer_reset(&x);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	http_slist_free(hdrs);
+	curl_url_cleanup(u);
+	free(host);
+	return r;
+}
+
+/* Wipe and free a response. */
+void
+http_response_release(struct http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	if (resp->body != NULL)
+		secret_freezero(resp->body, resp->len + 1);
+	free(resp->content_type);
+	memset(resp, 0, sizeof *resp);
+}
+
+/* Initialise libcurl once, before any request. */
+void
+http_global_init(void)
+{
+	/* A failure surfaces later: curl_easy_init() returns NULL. */
+	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* Release libcurl's global state. */
+void
+http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
