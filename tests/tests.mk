@@ -1,5 +1,18 @@
 # Integration tests: each script runs the built vtoken against the mock
 # Google endpoints (tests/mock/) on loopback.  Included by Makefile.am.
-SH_TESTS =
+# The scripts source tests/lib.sh; keys, CAs and private HOMEs are made at
+# run time under tests/tmp/ in the build directory.
+SH_TESTS = \
+	tests/t/t0001-mock.sh \
+	tests/t/t2000-service-account.sh \
+	tests/t/t2100-authorized-user.sh \
+	tests/t/t2300-http-errors.sh \
+	tests/t/t2400-https.sh
 TESTS += $(SH_TESTS)
-EXTRA_DIST += $(SH_TESTS) tests/lib.sh tests/mock
+EXTRA_DIST += $(SH_TESTS) tests/lib.sh \
+	tests/mock/mockgoogle.py tests/mock/mockctl.py
+
+clean-local: clean-local-tests
+clean-local-tests:
+	-rm -rf tests/tmp
+.PHONY: clean-local-tests

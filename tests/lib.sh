@@ -1,0 +1,483 @@
+# tests/lib.sh: sourced by the integration scripts tests/t/tNNNN-name.sh.
+# POSIX sh.  make check sets VTOKEN, VT_SRCDIR, VT_BUILDDIR, PYTHON3 and
+# OPENSSL (see AM_TESTS_ENVIRONMENT); a script run by hand from the build
+# directory finds sensible defaults.
+#
+# TAP:        plan N | ok STATUS DESC | is GOT EXPECTED DESC |
+#             like TEXT ERE DESC | unlike TEXT ERE DESC | pass DESC |
+#             fail DESC | skip REASON [N] | skip_all REASON | diag TEXT... |
+#             bail_out REASON | done_testing
+# vtoken:     vt ARGS...        runs $VTOKEN: $T/out, $T/err, $VT_STATUS,
+#                               $VT_OUT, $VT_ERR, $VT_MS (elapsed ms)
+#             vt_ok DESC        status 0 and something on stdout
+#             vt_fails CODE DESC  status CODE, stdout empty, one error line
+#             within MS DESC    the last run took less than MS ms
+# keys:       gen_sa_key NAME   prints the path of a PKCS#8 RSA 2048 key
+#             key_modulus PEM   prints its modulus in hex
+#             gen_ca_and_cert   $T/tls/ca.pem, server.pem, server.key
+# files:      make_sa_file PATH EMAIL KEY TOKEN_URI [PROJECT [KEY_ID]]
+#             make_user_file PATH CLIENT_ID SECRET REFRESH [TOKEN_URI]
+#             json_get FILE FIELD | epoch_of RFC3339 | closed_port | now_ms
+# the mock:   mock_start [--tls] | mock_stop | mock_add_sa EMAIL KEY [KID] |
+#             mock_add_user CLIENT_ID SECRET REFRESH | mock_set KEY JSON |
+#             mock_fault JSON | mock_fault_clear | mock_count PATH |
+#             mock_get PATH FIELD [INDEX] | mock_issued | mock_log_clear |
+#             mock_tls_errors
+#
+# Every script gets a private directory $T (removed at the start, kept at
+# the end for inspection) holding HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME and
+# XDG_RUNTIME_DIR.  Nothing here may reach any address but 127.0.0.1.
+
+# -- locations ---------------------------------------------------------------
+
+VT_NAME=$(basename "$0" .sh)
+: "${VT_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${VT_BUILDDIR:=$(pwd)}"
+: "${VTOKEN:=$VT_BUILDDIR/src/vtoken}"
+: "${PYTHON3:=python3}"
+: "${OPENSSL:=openssl}"
+export VTOKEN VT_SRCDIR VT_BUILDDIR PYTHON3 OPENSSL
+
+T=$VT_BUILDDIR/tests/tmp/$VT_NAME
+MOCK_DIR=$T/mock
+MOCK_CONFIG=$MOCK_DIR/config.json
+MOCK_LOG=$MOCK_DIR/requests.log
+MOCKCTL=$VT_SRCDIR/tests/mock/mockctl.py
+rm -rf "$T"
+mkdir -p "$T/home" "$T/config" "$T/cache" "$T/run" "$MOCK_DIR" || exit 99
+chmod 700 "$T/run"
+
+# -- a clean, hermetic environment ------------------------------------------
+
+HOME=$T/home
+XDG_CONFIG_HOME=$T/config
+XDG_CACHE_HOME=$T/cache
+XDG_RUNTIME_DIR=$T/run
+LC_ALL=C
+TZ=UTC
+export HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR LC_ALL TZ
+
+# What vtoken reads (and what later features will), the proxies, anything
+# that could let a library find a real keyring or a real metadata server.
+unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG \
+    CLOUDSDK_ACTIVE_CONFIG_NAME GOOGLE_CLOUD_PROJECT GCLOUD_PROJECT \
+    CLOUDSDK_CORE_PROJECT GOOGLE_CLOUD_LOCATION GOOGLE_CLOUD_QUOTA_PROJECT \
+    GOOGLE_CLOUD_UNIVERSE_DOMAIN GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \
+    GOOGLE_API_KEY GEMINI_API_KEY GOOGLE_GENAI_USE_VERTEXAI \
+    VTOKEN_PROFILE VTOKEN_API_KEY OPENAI_API_KEY OPENAI_BASE_URL \
+    VTOKEN_EXPIRES_AT SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE CURL_HOME \
+    http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
+    no_proxy NO_PROXY ftp_proxy FTP_PROXY \
+    DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY \
+    K_SERVICE K_REVISION K_CONFIGURATION CLOUD_RUN_JOB FUNCTION_NAME \
+    FUNCTION_TARGET GAE_SERVICE GAE_APPLICATION GAE_ENV \
+    KUBERNETES_SERVICE_HOST 2>/dev/null
+# Later features read these; port 9 on loopback refuses at once.
+GCE_METADATA_HOST=127.0.0.1:9
+GCE_METADATA_IP=127.0.0.1:9
+NO_GCE_CHECK=true
+export GCE_METADATA_HOST GCE_METADATA_IP NO_GCE_CHECK
+
+# -- TAP ----------------------------------------------------------------------
+
+VT_TESTNO=0
+VT_FAILED=0
+VT_PLANNED=
+
+plan() {
+	VT_PLANNED=$1
+	echo "1..$1"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail_out() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+# diag TEXT...: each argument, each line of it, as a TAP comment.
+diag() {
+	for vt_line in "$@"; do
+		printf '%s\n' "$vt_line"
+	done | sed 's/^/# /'
+}
+
+pass() {
+	VT_TESTNO=$((VT_TESTNO + 1))
+	echo "ok $VT_TESTNO - $*"
+}
+
+fail() {
+	VT_TESTNO=$((VT_TESTNO + 1))
+	VT_FAILED=$((VT_FAILED + 1))
+	echo "not ok $VT_TESTNO - $*"
+}
+
+# ok STATUS DESC: passes if STATUS is 0, as in
+#     [ -s "$T/out" ]; ok $? "something printed"
+ok() {
+	if [ "$1" -eq 0 ]; then
+		pass "$2"
+	else
+		fail "$2"
+		return 1
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3"
+		diag "     got: '$1'" "expected: '$2'"
+		return 1
+	fi
+}
+
+# like TEXT ERE DESC: some line of TEXT matches the extended regexp.
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		pass "$3"
+	else
+		fail "$3"
+		diag "text: '$1'" "does not match: $2"
+		return 1
+	fi
+}
+
+unlike() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		fail "$3"
+		diag "text: '$1'" "matches: $2"
+		return 1
+	else
+		pass "$3"
+	fi
+}
+
+# skip REASON [N]: N (default 1) tests skipped.
+skip() {
+	vt_n=${2:-1}
+	while [ "$vt_n" -gt 0 ]; do
+		VT_TESTNO=$((VT_TESTNO + 1))
+		echo "ok $VT_TESTNO # SKIP $1"
+		vt_n=$((vt_n - 1))
+	done
+}
+
+# done_testing: end of script ("done" is a shell reserved word).
+done_testing() {
+	if [ -z "$VT_PLANNED" ]; then
+		echo "1..$VT_TESTNO"
+	elif [ "$VT_PLANNED" != "$VT_TESTNO" ]; then
+		diag "planned $VT_PLANNED tests but ran $VT_TESTNO"
+		exit 1
+	fi
+	[ "$VT_FAILED" -eq 0 ] || exit 1
+	exit 0
+}
+
+# -- running vtoken -----------------------------------------------------------
+
+# now_ms: milliseconds since the epoch (GNU date, else Python).
+now_ms() {
+	vt_ns=$(date +%s%N 2>/dev/null)
+	case $vt_ns in
+	*[!0-9]* | "") "$PYTHON3" -c 'import time; print(int(time.time()*1000))' ;;
+	*) echo $((vt_ns / 1000000)) ;;
+	esac
+}
+
+# vt ARGS...: run vtoken with stdin from $VT_STDIN (default /dev/null),
+# under $VTOKEN_TEST_WRAPPER if set (e.g. "valgrind -q --log-file=..."):
+# stdout in $T/out and $VT_OUT, stderr in $T/err and $VT_ERR, exit status
+# in $VT_STATUS, wall time in $VT_MS.  With VT_FRESH_CACHE set, every run
+# gets an empty XDG_CACHE_HOME, so that each one asks the mock afresh.
+VT_RUNS=0
+vt() {
+	VT_RUNS=$((VT_RUNS + 1))
+	if [ -n "${VT_FRESH_CACHE-}" ]; then
+		XDG_CACHE_HOME=$T/cache/$VT_RUNS
+		mkdir -p "$XDG_CACHE_HOME"
+	fi
+	vt_t0=$(now_ms)
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	${VTOKEN_TEST_WRAPPER-} "$VTOKEN" "$@" <"${VT_STDIN:-/dev/null}" \
+	    >"$T/out" 2>"$T/err"
+	VT_STATUS=$?
+	VT_MS=$(($(now_ms) - vt_t0))
+	VT_OUT=$(cat "$T/out")
+	VT_ERR=$(cat "$T/err")
+	{
+		echo "\$ vtoken $* => $VT_STATUS (${VT_MS} ms)"
+		sed 's/^/  out: /' "$T/out"
+		sed 's/^/  err: /' "$T/err"
+	} >>"$T/vt.log"
+	return 0
+}
+
+# vt_report: the last run, as TAP comments (after a failed check).
+vt_report() {
+	diag "status $VT_STATUS" "stdout: $VT_OUT" "stderr: $VT_ERR"
+}
+
+# vt_ok DESC: the last run exited 0 and printed something.
+vt_ok() {
+	if [ "$VT_STATUS" -eq 0 ] && [ -s "$T/out" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		vt_report
+		return 1
+	fi
+}
+
+# vt_fails CODE DESC: the last run exited CODE, printed nothing on stdout,
+# and said why in a line "vtoken: ..." on stderr (exactly one line unless
+# a wrapper may add its own).
+vt_fails() {
+	vt_why=
+	[ "$VT_STATUS" -eq "$1" ] || vt_why="exit status $VT_STATUS, not $1"
+	[ -s "$T/out" ] && vt_why="$vt_why; stdout not empty"
+	grep -q '^vtoken: ' "$T/err" || vt_why="$vt_why; no 'vtoken: ' line"
+	if [ -z "${VTOKEN_TEST_WRAPPER-}" ] &&
+	    [ "$(wc -l <"$T/err")" -ne 1 ]; then
+		vt_why="$vt_why; stderr is not one line"
+	fi
+	if [ -z "$vt_why" ]; then
+		pass "$2"
+	else
+		fail "$2"
+		diag "${vt_why#; }"
+		vt_report
+		return 1
+	fi
+}
+
+# within MS DESC: the last run took less than MS milliseconds.  Skipped
+# under a $VTOKEN_TEST_WRAPPER, which makes everything slow.
+within() {
+	if [ -n "${VTOKEN_TEST_WRAPPER-}" ]; then
+		skip "timing under $VTOKEN_TEST_WRAPPER"
+	elif [ "$VT_MS" -lt "$1" ]; then
+		pass "$2 ($VT_MS ms)"
+	else
+		fail "$2 ($VT_MS ms)"
+		diag "took $VT_MS ms, the limit is $1 ms"
+		return 1
+	fi
+}
+
+# -- keys, certificates and credential files -----------------------------
+
+# gen_sa_key NAME: print the path of an RSA 2048 key (PKCS#8 PEM), made
+# once per script.
+gen_sa_key() {
+	mkdir -p "$T/keys"
+	if [ ! -s "$T/keys/$1.pem" ]; then
+		"$OPENSSL" genpkey -algorithm RSA \
+		    -pkeyopt rsa_keygen_bits:2048 -out "$T/keys/$1.pem" \
+		    2>"$T/keys/$1.err" || bail_out "openssl genpkey failed"
+	fi
+	echo "$T/keys/$1.pem"
+}
+
+# key_modulus PEM: the key's modulus, upper-case hex.
+key_modulus() {
+	"$OPENSSL" rsa -in "$1" -noout -modulus 2>/dev/null | sed 's/^Modulus=//'
+}
+
+# gen_ca_and_cert: a CA ($T/tls/ca.pem) and a server certificate for
+# IP:127.0.0.1 and DNS:localhost it signed ($T/tls/server.pem, server.key).
+gen_ca_and_cert() {
+	vt_d=$T/tls
+	[ -s "$vt_d/server.pem" ] && return 0
+	mkdir -p "$vt_d"
+	cat >"$vt_d/ca.cnf" <<-'EOF'
+	[req]
+	distinguished_name = dn
+	prompt = no
+	x509_extensions = v3_ca
+	[dn]
+	CN = vtoken test CA
+	[v3_ca]
+	basicConstraints = critical, CA:TRUE
+	keyUsage = critical, keyCertSign, cRLSign
+	subjectKeyIdentifier = hash
+	EOF
+	cat >"$vt_d/server.ext" <<-'EOF'
+	basicConstraints = critical, CA:FALSE
+	keyUsage = critical, digitalSignature, keyEncipherment
+	extendedKeyUsage = serverAuth
+	subjectAltName = IP:127.0.0.1, DNS:localhost
+	authorityKeyIdentifier = keyid
+	EOF
+	{
+		"$OPENSSL" req -x509 -newkey rsa:2048 -nodes -days 2 \
+		    -config "$vt_d/ca.cnf" -keyout "$vt_d/ca.key" \
+		    -out "$vt_d/ca.pem" &&
+		"$OPENSSL" req -new -newkey rsa:2048 -nodes \
+		    -subj /CN=127.0.0.1 -keyout "$vt_d/server.key" \
+		    -out "$vt_d/server.csr" &&
+		"$OPENSSL" x509 -req -in "$vt_d/server.csr" -days 2 \
+		    -CA "$vt_d/ca.pem" -CAkey "$vt_d/ca.key" -CAcreateserial \
+		    -extfile "$vt_d/server.ext" -out "$vt_d/server.pem"
+	} >"$vt_d/openssl.log" 2>&1 || bail_out "making the test CA failed"
+}
+
+# make_sa_file PATH EMAIL KEY TOKEN_URI [PROJECT [KEY_ID]]: a
+# service_account credential file (mode 0600).
+make_sa_file() {
+	"$PYTHON3" "$MOCKCTL" sa-file "$@" || bail_out "make_sa_file failed"
+}
+
+# make_user_file PATH CLIENT_ID SECRET REFRESH [TOKEN_URI [QUOTA_PROJECT]]:
+# an authorized_user credential file (mode 0600).
+make_user_file() {
+	"$PYTHON3" "$MOCKCTL" user-file "$@" || bail_out "make_user_file failed"
+}
+
+# json_get FILE FIELD: print a (dotted) field of a JSON file; status 1 if
+# the file is not JSON or lacks the field.
+json_get() {
+	"$PYTHON3" "$MOCKCTL" json-get "$@"
+}
+
+# epoch_of RFC3339: seconds since the epoch of a UTC time like
+# 2026-11-22T04:00:00Z; nothing and status 1 if it is not one.
+epoch_of() {
+	"$PYTHON3" -c 'import calendar, sys, time
+try:
+    print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))
+except ValueError:
+    sys.exit(1)' "$1"
+}
+
+# closed_port: a loopback TCP port nothing listens on (just now).
+closed_port() {
+	"$PYTHON3" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# -- the mock Google endpoints ------------------------------------------------
+
+MOCK_PID=
+
+# mock_start [--tls]: start tests/mock/mockgoogle.py and set MOCK_PORT and
+# MOCK_URL (http://127.0.0.1:PORT), with --tls also MOCK_HTTPS_PORT and
+# MOCK_HTTPS_URL (certificate from gen_ca_and_cert).  Stopped at exit.
+# shellcheck disable=SC2120 # the argument is optional
+mock_start() {
+	vt_tls=
+	if [ "${1-}" = --tls ]; then
+		gen_ca_and_cert
+		vt_tls=1
+	fi
+	[ -f "$MOCK_CONFIG" ] || echo '{}' >"$MOCK_CONFIG"
+	"$PYTHON3" "$MOCKCTL" set "$MOCK_CONFIG" pwned_file "\"$T/pwned\""
+	rm -f "$MOCK_DIR/port" "$MOCK_DIR/https_port"
+	if [ -n "$vt_tls" ]; then
+		"$PYTHON3" "$VT_SRCDIR/tests/mock/mockgoogle.py" \
+		    --dir "$MOCK_DIR" --tls-cert "$T/tls/server.pem" \
+		    --tls-key "$T/tls/server.key" 2>>"$MOCK_DIR/stderr" &
+	else
+		"$PYTHON3" "$VT_SRCDIR/tests/mock/mockgoogle.py" \
+		    --dir "$MOCK_DIR" 2>>"$MOCK_DIR/stderr" &
+	fi
+	MOCK_PID=$!
+	trap 'mock_stop' EXIT
+	trap 'exit 1' HUP INT TERM
+	vt_i=0
+	while [ ! -s "$MOCK_DIR/port" ]; do
+		vt_i=$((vt_i + 1))
+		if [ "$vt_i" -gt 200 ] || ! kill -0 "$MOCK_PID" 2>/dev/null
+		then
+			cat "$MOCK_DIR/stderr" >&2
+			bail_out "the mock did not start"
+		fi
+		sleep 0.05 2>/dev/null || sleep 1
+	done
+	MOCK_PORT=$(cat "$MOCK_DIR/port")
+	MOCK_URL=http://127.0.0.1:$MOCK_PORT
+	export MOCK_PORT MOCK_URL
+	if [ -n "$vt_tls" ]; then
+		MOCK_HTTPS_PORT=$(cat "$MOCK_DIR/https_port")
+		MOCK_HTTPS_URL=https://127.0.0.1:$MOCK_HTTPS_PORT
+		export MOCK_HTTPS_PORT MOCK_HTTPS_URL
+	fi
+}
+
+# mock_stop: stop the mock (SIGTERM, then wait for it).
+mock_stop() {
+	if [ -n "$MOCK_PID" ]; then
+		kill "$MOCK_PID" 2>/dev/null
+		wait "$MOCK_PID" 2>/dev/null
+		MOCK_PID=
+	fi
+}
+
+# mock_add_sa EMAIL KEY [KID]: the mock accepts JWTs from EMAIL signed
+# with KEY (and, with KID, only with that kid in the header).
+mock_add_sa() {
+	"$PYTHON3" "$MOCKCTL" add-sa "$MOCK_CONFIG" "$1" \
+	    "$(key_modulus "$2")" "${3-}"
+}
+
+# mock_add_user CLIENT_ID SECRET REFRESH: an authorized user it accepts.
+mock_add_user() {
+	"$PYTHON3" "$MOCKCTL" add-user "$MOCK_CONFIG" "$1" "$2" "$3"
+}
+
+# mock_set KEY JSON: set a top-level config key (e.g. expires_in 120).
+mock_set() {
+	"$PYTHON3" "$MOCKCTL" set "$MOCK_CONFIG" "$1" "$2"
+}
+
+# mock_fault JSON: set the faults section, e.g. '{"fail":2,"status":503}'
+# or '{"reply":"malformed"}'; the fail count restarts.
+mock_fault() {
+	mock_set faults "$1"
+}
+
+mock_fault_clear() {
+	"$PYTHON3" "$MOCKCTL" del "$MOCK_CONFIG" faults
+}
+
+# mock_count PATH: how many requests to PATH (e.g. /token) the mock saw.
+mock_count() {
+	"$PYTHON3" "$MOCKCTL" count "$MOCK_LOG" "$1"
+}
+
+# mock_get PATH FIELD [INDEX]: a field of the last (or INDEX-th) logged
+# request to PATH: form.scope, jwt.claims.aud, jwt.header.kid,
+# headers.authorization, json.messages...; status 1 if absent.
+mock_get() {
+	"$PYTHON3" "$MOCKCTL" get "$MOCK_LOG" "$@"
+}
+
+# mock_issued: the access token the mock issued last ("(none)" if none).
+mock_issued() {
+	mock_get /token issued || echo "(none)"
+}
+
+# mock_log_clear: forget the requests logged so far.
+mock_log_clear() {
+	: >"$MOCK_LOG"
+	: >"$MOCK_DIR/tls-errors.log"
+}
+
+# mock_tls_errors: how many TLS handshakes failed at the mock.
+mock_tls_errors() {
+	if [ -f "$MOCK_DIR/tls-errors.log" ]; then
+		wc -l <"$MOCK_DIR/tls-errors.log" | tr -d ' '
+	else
+		echo 0
+	fi
+}

@@ -1,0 +1,584 @@
+#!/usr/bin/env python3
+"""mockgoogle: a small stand-in for Google's OAuth2 token endpoint and the
+Vertex AI OpenAI-compatible chat endpoint, for vtoken's tests and demo.
+
+    python3 mockgoogle.py --dir STATEDIR [--config FILE]
+                          [--tls-cert CERT --tls-key KEY]
+
+Listens on 127.0.0.1 only, on a port the kernel picks (plus a second, HTTPS
+listener when a certificate is given), and writes the ports to
+STATEDIR/https_port and STATEDIR/port (atomically, "port" last: when it
+exists, the server is ready).  SIGTERM or SIGINT stops it cleanly.
+
+Every HTTP request is logged as one JSON line to STATEDIR/requests.log:
+time, listener, method, path, query, headers, the parsed form or JSON body,
+for a JWT assertion its decoded header and claims, the reply status and
+the access token issued, if any.
+TLS handshakes that fail are logged to STATEDIR/tls-errors.log.
+
+The config (default STATEDIR/config.json) is re-read on every request, so a
+test can change it while the server runs; write it atomically.
+
+    {
+      "service_accounts": {
+        "sa@p.iam.gserviceaccount.com":
+          {"modulus": "C0FFEE...", "exponent": 65537, "kid": "optional"}
+      },
+      "authorized_users": [
+        {"client_id": "...", "client_secret": "...", "refresh_token": "..."}
+      ],
+      "expires_in": 3599,
+      "faults": {
+        "fail": 2, "status": 503, "retry_after": "1", "body": "optional",
+        "delay": 0.5,
+        "reply": "malformed"
+      },
+      "pwned_file": "/tmp/pwned"
+    }
+
+Faults apply to POST /token only.  "fail": the first N token requests after
+the config file last changed get "status" (default 503) with the optional
+"retry_after" header and "body" (a string is sent as is, anything else as
+JSON); a negative "fail", or "status" without "fail", fails every request.
+"delay": seconds to wait before replying.  "reply": replaces a successful
+reply with one of the kinds in REPLY_KINDS below.
+
+Endpoints:
+    POST /token                 jwt-bearer and refresh_token grants
+    POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
+                                needs a Bearer token this mock issued
+    GET  /_mock/health          "ok"
+
+Standard library only: the RS256 signature is checked with pow().
+"""
+
+import argparse
+import base64
+import binascii
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import secrets
+import signal
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# DER prefix of the DigestInfo for SHA-256 (RFC 8017 section 9.2, note 1).
+SHA256_DIGESTINFO = bytes.fromhex("3031300d060960864801650304020105000420")
+MSG_SIGNATURE = "Invalid JWT Signature."
+MSG_TIME = ("Invalid JWT: Token must be a short-lived token (60 minutes) and "
+            "in a reasonable timeframe. Check your iat and exp values in the "
+            "JWT claim.")
+MSG_ISS = "Invalid email or User ID"
+MSG_REVOKED = "Token has been expired or revoked."
+MAX_BODY = 1 << 20          # what the mock accepts from a client
+CHAT_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
+                       r"/endpoints/([^/]+)/chat/completions$")
+B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+class State:
+    """What the server remembers between requests."""
+
+    def __init__(self, statedir, config_path):
+        self.statedir = statedir
+        self.config_path = config_path
+        self.lock = threading.Lock()
+        self.tokens = {}            # access token -> expiry (epoch seconds)
+        self.issued = 0
+        self.fault_key = None       # identity of the config the count is for
+        self.fault_count = 0
+
+    def config(self):
+        """The config file as it is now, and a key that changes with it."""
+        try:
+            with open(self.config_path, "rb") as f:
+                raw = f.read()
+                st = os.fstat(f.fileno())
+        except FileNotFoundError:
+            return {}, None
+        key = (st.st_ino, st.st_mtime_ns, hashlib.sha256(raw).hexdigest())
+        return json.loads(raw.decode("utf-8") or "{}"), key
+
+    def take_fault(self, faults, key):
+        """True if this token request is one of the first N to fail."""
+        n = faults.get("fail")
+        if n is None:
+            return "status" in faults
+        if n < 0:
+            return True
+        with self.lock:
+            if key != self.fault_key:
+                self.fault_key, self.fault_count = key, 0
+            self.fault_count += 1
+            return self.fault_count <= n
+
+    def issue(self, lifetime):
+        with self.lock:
+            self.issued += 1
+            token = "ya29.mock-%d-%s" % (self.issued,
+                                         secrets.token_urlsafe(24))
+            self.tokens[token] = time.time() + lifetime
+        return token
+
+    def token_valid(self, token):
+        with self.lock:
+            exp = self.tokens.get(token)
+        return exp is not None and exp > time.time()
+
+    def log(self, name, record):
+        line = json.dumps(record, sort_keys=True) + "\n"
+        with self.lock:
+            with open(os.path.join(self.statedir, name), "a") as f:
+                f.write(line)
+
+
+def b64url_decode(s):
+    """Strict base64url without padding (RFC 7515), as JWTs use it."""
+    if not B64URL.match(s) or len(s) % 4 == 1:
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def rs256_verify(signing_input, sig, modulus_hex, exponent):
+    """RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 section 8.2.2)."""
+    n = int(modulus_hex, 16)
+    k = (n.bit_length() + 7) // 8
+    if len(sig) != k:
+        return False
+    s = int.from_bytes(sig, "big")
+    if s >= n:
+        return False
+    em = pow(s, exponent, n).to_bytes(k, "big")
+    t = SHA256_DIGESTINFO + hashlib.sha256(signing_input).digest()
+    if k < len(t) + 11:
+        return False
+    expected = b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
+    return hmac.compare_digest(em, expected)
+
+
+def jwt_decode(assertion):
+    """(header, claims, signing input, signature), unverified."""
+    parts = assertion.split(".")
+    if len(parts) != 3:
+        raise ValueError("not three parts")
+    header = json.loads(b64url_decode(parts[0]))
+    claims = json.loads(b64url_decode(parts[1]))
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise ValueError("not JSON objects")
+    return header, claims, (parts[0] + "." + parts[1]).encode(), \
+        b64url_decode(parts[2])
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_jwt(header, claims, signing_input, sig, accounts, own_urls):
+    """None if the assertion is good, else (status, error, description)."""
+    bad_sig = (400, "invalid_grant", MSG_SIGNATURE)
+    if header.get("alg") != "RS256" or header.get("typ") != "JWT":
+        return bad_sig
+    iss = claims.get("iss")
+    account = accounts.get(iss) if isinstance(iss, str) else None
+    if account is None:
+        return (400, "invalid_grant", MSG_ISS)
+    if "kid" in account and header.get("kid") != account["kid"]:
+        return bad_sig
+    if not rs256_verify(signing_input, sig, account["modulus"],
+                        int(account.get("exponent", 65537))):
+        return bad_sig
+    if claims.get("aud") not in own_urls:
+        return (400, "invalid_grant", "Invalid JWT: Failed audience check. "
+                "The right audience is %s" % own_urls[0])
+    iat, exp, now = claims.get("iat"), claims.get("exp"), time.time()
+    if not (is_int(iat) and is_int(exp) and abs(iat - now) <= 120
+            and 0 < exp - iat <= 3600 and exp > now):
+        return (400, "invalid_grant", MSG_TIME)
+    scope = claims.get("scope")
+    if not isinstance(scope, str) or not scope.strip():
+        return (400, "invalid_scope",
+                "Invalid OAuth scope or ID token audience provided.")
+    return None
+
+
+def token_reply(token, lifetime, scope):
+    return {"access_token": token, "expires_in": lifetime,
+            "token_type": "Bearer", "scope": scope}
+
+
+# Replacements for a successful token reply: kind -> (status, content type,
+# body).  The body is a function of the good reply (a dict) and the config.
+def _metachar(good, conf):
+    pwned = conf.get("pwned_file", "/tmp/pwned")
+    good["access_token"] = ("ya29.$(touch %s);`touch %s`'\"\nexport X=1"
+                            % (pwned, pwned))
+    return json.dumps(good)
+
+
+REPLY_KINDS = {
+    "malformed": (200, "application/json",
+                  lambda g, c: "access_token=ya29.nope; this is not JSON"),
+    "truncated": (200, "application/json",
+                  lambda g, c: json.dumps(g)[:25]),
+    "not_object": (200, "application/json",
+                   lambda g, c: json.dumps([g])),
+    "no_token": (200, "application/json",
+                 lambda g, c: json.dumps({"expires_in": 3599})),
+    "metachar": (200, "application/json", _metachar),
+    "oversized": (200, "application/json",
+                  lambda g, c: json.dumps(dict(g, padding="x" * (1 << 20)))),
+    "string_expires": (200, "application/json",
+                       lambda g, c: json.dumps(dict(g, expires_in="3599"))),
+    "short": (200, "application/json",
+              lambda g, c: json.dumps(dict(g, expires_in=30))),
+    "bad_token_type": (200, "application/json",
+                       lambda g, c: json.dumps(dict(g, token_type="mac"))),
+    "invalid_grant": (400, "application/json", lambda g, c: json.dumps(
+        {"error": "invalid_grant", "error_description": MSG_TIME})),
+    "invalid_rapt": (400, "application/json", lambda g, c: json.dumps({
+        "error": "invalid_grant",
+        "error_description": "reauth related error (invalid_rapt)",
+        "error_uri": "https://support.google.com/a/answer/9368756",
+        "error_subtype": "invalid_rapt"})),
+    "server_error_json": (400, "application/json",
+                          lambda g, c: json.dumps(
+                              {"error": "temporarily_unavailable"})),
+    "html": (502, "text/html; charset=UTF-8",
+             lambda g, c: "<!DOCTYPE html><html><head><title>Error 502 "
+             "(Server Error)!!1</title></head><body><p><b>502.</b> That's an "
+             "error.</p></body></html>\n"),
+    # Close the connection without any reply (a transport error).
+    "disconnect": (None, None, None),
+}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mockgoogle/1"
+    timeout = 30                # per connection, so nothing hangs forever
+
+    def log_message(self, fmt, *args):    # requests.log is the record
+        pass
+
+    # -- plumbing ----------------------------------------------------------
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
+                if len(body) > MAX_BODY:
+                    raise ValueError("body too large")
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            raise ValueError("body too large")
+        return self.rfile.read(n)
+
+    def send(self, status, body, ctype="application/json; charset=utf-8",
+             extra=()):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, no-store, max-age=0")
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def send_json(self, status, obj, extra=()):
+        self.send(status, json.dumps(obj), extra=extra)
+
+    def own_token_urls(self):
+        scheme, port = self.server.scheme, self.server.server_address[1]
+        return ["%s://127.0.0.1:%d/token" % (scheme, port),
+                "%s://localhost:%d/token" % (scheme, port)]
+
+    def handle_any(self):
+        state = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        rec = {"time": time.time(), "listener": self.server.scheme,
+               "method": self.command, "path": url.path, "query": url.query,
+               "headers": {}}
+        for name, value in self.headers.items():
+            name = name.lower()
+            if name in rec["headers"]:
+                old = rec["headers"][name]
+                rec["headers"][name] = (old if isinstance(old, list)
+                                        else [old]) + [value]
+            else:
+                rec["headers"][name] = value
+        try:
+            body = self.read_body()
+        except (ValueError, OSError) as e:
+            rec["status"] = 400
+            state.log("requests.log", rec)
+            self.close_connection = True
+            self.send_json(400, {"error": "invalid_request",
+                                 "error_description": str(e)})
+            return
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+        if ctype == "application/x-www-form-urlencoded":
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"),
+                                         keep_blank_values=True)
+            rec["form"] = {k: v[0] if len(v) == 1 else v
+                           for k, v in form.items()}
+        elif ctype == "application/json":
+            try:
+                rec["json"] = json.loads(body)
+            except ValueError:
+                rec["body"] = body.decode("utf-8", "replace")
+        elif body:
+            rec["body"] = body.decode("utf-8", "replace")
+
+        try:
+            conf, conf_key = state.config()
+        except (OSError, ValueError) as e:
+            print("mockgoogle: bad config: %s" % e, file=sys.stderr)
+            rec["status"] = 500
+            state.log("requests.log", rec)
+            self.send_json(500, {"error": "mock config: %s" % e})
+            return
+
+        if url.path == "/token":
+            reply = self.token(rec, conf, conf_key)
+        elif CHAT_PATH.match(url.path):
+            reply = self.chat(rec)
+        elif url.path == "/_mock/health":
+            reply = (200, "ok\n", "text/plain", ())
+        else:
+            reply = (404, json.dumps({"error": {"code": 404, "message":
+                     "not found", "status": "NOT_FOUND"}}), None, ())
+        status, body, ctype, extra = reply
+        rec["status"] = status
+        state.log("requests.log", rec)
+
+        delay = conf.get("faults", {}).get("delay") if url.path == "/token" \
+            else None
+        if delay:
+            time.sleep(float(delay))
+        if status is None:          # "disconnect"
+            self.close_connection = True
+            return
+        self.send(status, body, ctype or "application/json; charset=utf-8",
+                  extra)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+
+    # -- endpoints -----------------------------------------------------------
+
+    def token(self, rec, conf, conf_key):
+        """POST /token: (status, body, content type, extra headers)."""
+        def oauth_error(status, error, desc=None):
+            obj = {"error": error}
+            if desc is not None:
+                obj["error_description"] = desc
+            return (status, json.dumps(obj), None, ())
+
+        if self.command != "POST":
+            return oauth_error(405, "invalid_request", "POST only")
+        faults = conf.get("faults") or {}
+        if faults and self.server.state.take_fault(faults, conf_key):
+            status = int(faults.get("status", 503))
+            body = faults.get("body")
+            if body is None:
+                body = {"error": {"code": status, "message": "mock fault",
+                                  "status": "UNAVAILABLE"}}
+            if not isinstance(body, str):
+                body = json.dumps(body)
+            extra = ()
+            if "retry_after" in faults:
+                extra = (("Retry-After", str(faults["retry_after"])),)
+            return (status, body, None, extra)
+
+        form = rec.get("form")
+        if form is None:
+            return oauth_error(400, "invalid_request",
+                               "Content-Type must be a form")
+        if any(isinstance(v, list) for v in form.values()):
+            return oauth_error(400, "invalid_request", "repeated parameter")
+        grant = form.get("grant_type")
+        lifetime = int(conf.get("expires_in", 3599))
+        if grant == JWT_BEARER:
+            try:
+                header, claims, signing_input, sig = \
+                    jwt_decode(form.get("assertion", ""))
+            except (ValueError, binascii.Error, UnicodeDecodeError):
+                return oauth_error(400, "invalid_grant", MSG_SIGNATURE)
+            rec["jwt"] = {"header": header, "claims": claims}
+            bad = check_jwt(header, claims, signing_input, sig,
+                            conf.get("service_accounts") or {},
+                            self.own_token_urls())
+            if bad:
+                return oauth_error(*bad)
+            scope = claims["scope"]
+        elif grant == "refresh_token":
+            user = None
+            for u in conf.get("authorized_users") or []:
+                if u.get("client_id") == form.get("client_id"):
+                    user = u
+            if user is None:
+                return oauth_error(401, "invalid_client",
+                                   "The OAuth client was not found.")
+            if not hmac.compare_digest(user.get("client_secret", ""),
+                                       form.get("client_secret", "")):
+                return oauth_error(401, "invalid_client", "Unauthorized")
+            if not hmac.compare_digest(user.get("refresh_token", ""),
+                                       form.get("refresh_token", "")):
+                return oauth_error(400, "invalid_grant", MSG_REVOKED)
+            scope = form.get("scope") or \
+                "https://www.googleapis.com/auth/cloud-platform openid"
+        else:
+            return oauth_error(400, "unsupported_grant_type",
+                               "Invalid grant_type: %s" % (grant or ""))
+
+        kind = faults.get("reply")
+        life = 30 if kind == "short" else lifetime
+        good = token_reply(self.server.state.issue(life), life, scope)
+        rec["issued"] = good["access_token"]
+        if kind is None:
+            return (200, json.dumps(good), None, ())
+        if kind not in REPLY_KINDS:
+            return (500, "mock: unknown reply kind %r" % kind, "text/plain",
+                    ())
+        status, ctype, make = REPLY_KINDS[kind]
+        return (status, make(good, conf) if make else None, ctype, ())
+
+    def chat(self, rec):
+        """POST .../chat/completions: echo the last user message."""
+        def api_error(status, message, code_name):
+            return (status, json.dumps({"error": {
+                "code": status, "message": message, "status": code_name}}),
+                None, ())
+
+        if self.command != "POST":
+            return api_error(405, "POST only", "INVALID_ARGUMENT")
+        auth = self.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ")
+                and self.server.state.token_valid(auth[7:])):
+            return api_error(401, "Request had invalid authentication "
+                             "credentials. Expected OAuth 2 access token, "
+                             "login cookie or other valid authentication "
+                             "credential.", "UNAUTHENTICATED")
+        req = rec.get("json")
+        msgs = req.get("messages") if isinstance(req, dict) else None
+        if not isinstance(msgs, list):
+            return api_error(400, "Invalid JSON payload: messages required",
+                             "INVALID_ARGUMENT")
+        text = ""
+        for m in msgs:
+            if isinstance(m, dict) and m.get("role") == "user":
+                text = m.get("content")
+                if isinstance(text, list):      # content parts
+                    text = " ".join(p.get("text", "") for p in text
+                                    if isinstance(p, dict))
+        reply = "mock reply: %s" % text
+        return (200, json.dumps({
+            "id": "chatcmpl-mock-%d" % int(time.time() * 1000),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": req.get("model", "mock"),
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": reply}}],
+            "usage": {"prompt_tokens": len(str(text).split()),
+                      "completion_tokens": len(reply.split()),
+                      "total_tokens": len(str(text).split())
+                      + len(reply.split())}}), None, ())
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, state, scheme, tls=None):
+        self.state, self.scheme, self.tls = state, scheme, tls
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake happens here, in the connection's own thread,
+        # so that a slow or failing client cannot stall the listener.
+        if self.tls is not None:
+            try:
+                request.settimeout(Handler.timeout)
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.state.log("tls-errors.log",
+                               {"time": time.time(), "error": str(e)})
+                return
+            try:
+                super().finish_request(request, client_address)
+            finally:
+                self.shutdown_request(request)
+        else:
+            super().finish_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        pass                        # a client that went away is not news
+
+
+def write_atomic(path, text):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dir", required=True, help="state directory")
+    ap.add_argument("--config", help="config JSON (default DIR/config.json)")
+    ap.add_argument("--tls-cert", help="PEM certificate for the HTTPS port")
+    ap.add_argument("--tls-key", help="PEM private key for the HTTPS port")
+    args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+
+    os.makedirs(args.dir, exist_ok=True)
+    state = State(args.dir, args.config or os.path.join(args.dir,
+                                                        "config.json"))
+    servers = [Server(state, "http")]
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        servers.append(Server(state, "https", ctx))
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    threads = [threading.Thread(target=s.serve_forever, args=(0.1,),
+                                daemon=True) for s in servers]
+    for t in threads:
+        t.start()
+
+    write_atomic(os.path.join(args.dir, "pid"), "%d\n" % os.getpid())
+    if len(servers) > 1:
+        write_atomic(os.path.join(args.dir, "https_port"),
+                     "%d\n" % servers[1].server_address[1])
+    write_atomic(os.path.join(args.dir, "port"),
+                 "%d\n" % servers[0].server_address[1])
+
+    while not stop.wait(1):
+        pass
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
