@@ -8,8 +8,10 @@
 #                                     Google endpoints on 127.0.0.1
 #   sh contrib/quickstart.sh check    install, build with -Werror and run the
 #                                     whole test suite, then once more under
-#                                     AddressSanitizer+UBSan; the last line
-#                                     is "N passed, N failed"
+#                                     AddressSanitizer+UBSan, the minting
+#                                     tests under valgrind, and make
+#                                     distcheck; the last line is
+#                                     "N passed, N failed"
 #
 # Run it as root or as a user who may sudo (only apt-get needs root).
 # Builds go to build/ and build-asan/ in the source tree.
@@ -22,7 +24,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages needed to build, test and demo vtoken.
 PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
 libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libcmocka-dev \
-python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux"
+python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux \
+valgrind"
+
+# The minting tests run again with valgrind in front of vtoken.
+VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -65,49 +71,73 @@ build() {
 	    make -s -j"$jobs" >/dev/null)
 }
 
-# Run make check in DIR, inside a network namespace with only loopback when
-# we can make one (as root), so no test can reach anything else.
+# run_check DIR TARGET [MAKE ARGS...]: run make in DIR, inside a network
+# namespace with only loopback when we can make one (as root), so no test
+# can reach anything else.  Failures are counted from the logs afterwards.
 run_check() {
 	dir=$1
-	cmd="cd '$dir' && make -s -j$jobs check"
+	shift
+	cmd="cd '$dir' && make -s -j$jobs $*"
 	if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-		say "make check in $dir (network namespace: loopback only)"
+		say "make $1 in $dir (network namespace: loopback only)"
 		unshare --net sh -c "ip link set lo up && $cmd" || true
 	else
-		say "make check in $dir"
+		say "make $1 in $dir"
 		sh -c "$cmd" || true
 	fi
 }
 
-# count DIR FIELD: a total from automake's test-suite.log
+# count LOG FIELD: a total from an automake test-suite log
 count() {
 	awk -v f="$2" '$1 == "#" && $2 == f":" { print $3; exit }' \
-	    "$1/test-suite.log" 2>/dev/null || true
+	    "$1" 2>/dev/null || true
+}
+
+# tally LOG: add a suite log's results to passed and failed
+tally() {
+	if [ ! -f "$1" ]; then
+		say "no results in $1"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(count "$1" PASS)
+	f=$(count "$1" FAIL)
+	e=$(count "$1" ERROR)
+	x=$(count "$1" XPASS)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+	if [ "${f:-0}${e:-0}${x:-0}" != 000 ]; then
+		grep -E '^(FAIL|ERROR|XPASS):' "$1" >&2 || true
+	fi
 }
 
 check() {
 	install_packages
 	build "$top/build" --enable-werror
-	run_check "$top/build"
+	run_check "$top/build" check
 	build "$top/build-asan" --enable-werror --enable-sanitizers
-	run_check "$top/build-asan"
+	run_check "$top/build-asan" check
+	# valgrind in front of every run of vtoken in the minting tests.
+	if command -v valgrind >/dev/null 2>&1; then
+		run_check "$top/build" check TEST_SUITE_LOG=valgrind-suite.log \
+		    TESTS="'$VALGRIND_TESTS'" \
+		    VTOKEN_TEST_WRAPPER="'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite'"
+	fi
+	# The tarball builds and passes out of tree, from a read-only source.
+	run_check "$top/build" distcheck >"$top/build/distcheck.out" 2>&1
 	passed=0
 	failed=0
-	for d in "$top/build" "$top/build-asan"; do
-		if [ ! -f "$d/test-suite.log" ]; then
-			failed=$((failed + 1))
-			continue
-		fi
-		p=$(count "$d" PASS)
-		f=$(count "$d" FAIL)
-		e=$(count "$d" ERROR)
-		x=$(count "$d" XPASS)
-		passed=$((passed + ${p:-0}))
-		failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
-		if [ "${f:-0}${e:-0}${x:-0}" != 000 ]; then
-			grep -E '^(FAIL|ERROR|XPASS):' "$d/test-suite.log" >&2 || true
-		fi
-	done
+	tally "$top/build/test-suite.log"
+	tally "$top/build-asan/test-suite.log"
+	if command -v valgrind >/dev/null 2>&1; then
+		tally "$top/build/valgrind-suite.log"
+	fi
+	if grep -q 'archives ready for distribution' "$top/build/distcheck.out"; then
+		passed=$((passed + 1))
+	else
+		say "make distcheck failed; see build/distcheck.out"
+		failed=$((failed + 1))
+	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
