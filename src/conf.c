@@ -32,6 +32,7 @@
 
 #include "vtoken.h"
 #include "conf.h"
+#include "file.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -184,9 +185,6 @@ config_read(const char *path, int explicit, const char *profile,
     char **datap, size_t *lenp)
 {
 	struct stat	 st;
-	char		*data = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
 	int		 fd = -1, r;
 
 	*datap = NULL;
@@ -225,49 +223,20 @@ config_read(const char *path, int explicit, const char *profile,
 		    "group or others; run chmod go-w '%s'", path, path);
 		goto out;
 	}
-	if (st.st_size > VT_FILE_MAX) {
-		r = vt_err(VT_ERR_CONFIG, "'%s' is too large (over %d bytes)",
-		    path, VT_FILE_MAX);
-		goto out;
-	}
-
-	/*
-	 * Read to EOF into a buffer sized from fstat, growing it if the file
-	 * grew since, up to one byte past the cap.
-	 */
-	cap = (size_t)st.st_size + 1;
-	data = xmalloc(cap + 1);
-	for (;;) {
-		if (len == cap) {
-			if (cap > VT_FILE_MAX) {
-				r = vt_err(VT_ERR_CONFIG, "'%s' is too large "
-				    "(over %d bytes)", path, VT_FILE_MAX);
-				goto out;
-			}
-			cap = cap * 2 > VT_FILE_MAX + 1 ? VT_FILE_MAX + 1 :
-			    cap * 2;
-			data = xreallocarray(data, cap + 1, 1);
-		}
-		n = read(fd, data + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+	if (file_read_fd(fd, VT_FILE_MAX, datap, lenp, NULL) == -1) {
+		if (errno == EFBIG)
+			r = vt_err(VT_ERR_CONFIG, "'%s' is too large (over %d "
+			    "bytes)", path, VT_FILE_MAX);
+		else if (errno == EAGAIN)
+			r = vt_err(VT_ERR_CONFIG, "'%s' changed while being "
+			    "read; try again", path);
+		else
 			r = vt_err(VT_ERR_CONFIG, "cannot read '%s': %s", path,
 			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+		goto out;
 	}
-	data[len] = '\0';
-
-	*datap = data;
-	data = NULL;
-	*lenp = len;
 	r = 0;
 out:
-	free(data);
 	if (fd != -1)
 		close(fd);
 	return r;

@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "file.h"
 #include "log.h"
 #include "secret.h"
 #include "source.h"
@@ -42,69 +43,42 @@ static const char *const credfile_unsupported[] = {
 	NULL
 };
 
-/* Read a regular file of at most VT_FILE_MAX bytes from fd into *out. */
+/*
+ * Read the credential file open on fd into *out (wipe it with
+ * secret_freezero(*out, *outcap)), refusing anything but a regular file of
+ * at most VT_FILE_MAX bytes.
+ */
 static int
 credfile_read_fd(int fd, const char *path, char **out, size_t *outlen,
     size_t *outcap)
 {
 	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 cap = 0, len = 0;
-	ssize_t		 n;
-	int		 r;
 
 	*out = NULL;
 	*outlen = *outcap = 0;
-	if (fstat(fd, &st) == -1) {
-		r = vt_err(VT_ERR_CRED, "cannot read credential file '%s': %s",
-		    path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		r = vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
+	if (fstat(fd, &st) == -1)
+		return vt_err(VT_ERR_CRED, "cannot read credential file "
+		    "'%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
 		    "it is a directory; name the JSON file inside it", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
+	if (file_read_fd(fd, VT_FILE_MAX, out, outlen, outcap) == 0)
+		return 0;
+	switch (errno) {
+	case EINVAL:
+		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
 		    "it is not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > VT_FILE_MAX) {
-		r = vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
+	case EFBIG:
+		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
 		    "it is larger than %d KiB; is it the right file?", path,
 		    VT_FILE_MAX / 1024);
-		goto out;
-	}
-	/* One byte more than fstat said, to notice a file that grew. */
-	cap = (size_t)st.st_size + 1;
-	buf = xmalloc(cap);
-	while (len < cap) {
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			r = vt_err(VT_ERR_CRED, "cannot read credential file "
-			    "'%s': %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == cap) {
-		r = vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
+	case EAGAIN:
+		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
 		    "it changed while being read; try again", path);
-		goto out;
+	default:
+		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
+		    "%s", path, strerror(errno));
 	}
-	*out = buf;
-	*outlen = len;
-	*outcap = cap;
-	buf = NULL;
-	r = 0;
-out:
-	secret_freezero(buf, cap);
-	return r;
 }
 
 /* Open and read the file with the checks a file of secrets deserves. */

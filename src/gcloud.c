@@ -12,8 +12,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -24,6 +22,7 @@
 #include <glib.h>
 
 #include "vtoken.h"
+#include "file.h"
 #include "gcloud.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -81,11 +80,7 @@ gcloud_adc_path(void)
 static int
 gcloud_read(const char *path, size_t max, char **datap, size_t *lenp)
 {
-	struct stat	 st;
-	char		*data = NULL;
-	size_t		 len = 0, cap;
-	ssize_t		 n;
-	int		 fd = -1, r = -1;
+	int	fd = -1, r = -1;
 
 	*datap = NULL;
 	*lenp = 0;
@@ -95,44 +90,20 @@ gcloud_read(const char *path, size_t max, char **datap, size_t *lenp)
 			    strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < 0 || (size_t)st.st_size > max) {
-		log_debug("ignoring '%s': not a regular file of at most %zu "
-		    "bytes", path, max);
-		goto out;
-	}
-	/* Size the buffer from fstat; grow it if the file grew since. */
-	cap = (size_t)st.st_size + 1;
-	data = xmalloc(cap + 1);
-	for (;;) {
-		if (len == cap) {
-			if (cap > max) {
-				log_debug("ignoring '%s': larger than %zu "
-				    "bytes", path, max);
-				goto out;
-			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			data = xreallocarray(data, cap + 1, 1);
-		}
-		n = read(fd, data + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+	if (file_read_fd(fd, max, datap, lenp, NULL) == -1) {
+		if (errno == EINVAL || errno == EFBIG)
+			log_debug("ignoring '%s': not a regular file of at "
+			    "most %zu bytes", path, max);
+		else if (errno == EAGAIN)
+			log_debug("ignoring '%s': it changed while being read",
+			    path);
+		else
 			log_debug("cannot read '%s': %s", path,
 			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+		goto out;
 	}
-	data[len] = '\0';
-	*datap = data;
-	data = NULL;
-	*lenp = len;
 	r = 0;
 out:
-	free(data);
 	if (fd != -1)
 		close(fd);
 	return r;

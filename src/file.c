@@ -1,0 +1,77 @@
+/*
+ * file.c: reading a small file that is already open into memory.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+/* Read all of a regular file of at most max bytes; see file.h. */
+int
+file_read_fd(int fd, size_t max, char **bufp, size_t *lenp, size_t *capp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 n;
+	int		 r = -1, saved;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if (capp != NULL)
+		*capp = 0;
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > max || (uintmax_t)st.st_size >= SIZE_MAX) {
+		errno = EFBIG;
+		goto out;
+	}
+
+	/*
+	 * One byte more than fstat said: filling it means the file grew
+	 * since, and the caller is told to try again rather than given a
+	 * buffer that was grown (and copied) or a truncated read.  When it
+	 * is not filled, it holds the NUL.
+	 */
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap);
+	while (len < cap) {
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == cap) {
+		errno = EAGAIN;
+		goto out;
+	}
+	buf[len] = '\0';
+
+	*bufp = buf;
+	buf = NULL;
+	*lenp = len;
+	if (capp != NULL)
+		*capp = cap;
+	r = 0;
+out:
+	saved = errno;
+	secret_freezero(buf, cap);
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,28 @@
+/*
+ * file.h: reading a small file that is already open into memory.
+ *
+ * Each caller opens the file itself, with its own flags, and checks the
+ * descriptor (owner, mode, type) its own way; this is only the read, with
+ * a size cap and a buffer that is never realloc'd, so that a file of
+ * secrets leaves no unwiped copy behind.
+ */
+#ifndef VTOKEN_FILE_H
+#define VTOKEN_FILE_H
+
+#include <stddef.h>
+
+/*
+ * Read the open regular file fd, of at most max bytes, into a new
+ * NUL-terminated buffer.  The buffer is sized once from fstat and never
+ * realloc'd, since the content may be a secret: release it with
+ * secret_freezero(buf, cap) or (for non-secrets) free().  cap may be NULL
+ * when the caller frees with free().  fd is left open.
+ * Returns 0 with *buf, *len (bytes read) and *cap (allocated size), or
+ * -1 with *buf NULL and errno: EINVAL not a regular file, EFBIG larger
+ * than max, EAGAIN it grew while being read, or the error of fstat() or
+ * read().  Out of memory exits (xmalloc).
+ */
+int	 file_read_fd(int fd, size_t max, char **buf, size_t *len,
+	    size_t *cap);
+
+#endif /* VTOKEN_FILE_H */
