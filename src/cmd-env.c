@@ -52,6 +52,26 @@ cmd_env_name(struct vt_ctx *ctx, const char *opt, const char *optname,
 	return 0;
 }
 
+/*
+ * The token and the time always fit every shell; only a user-given base
+ * URL can hold what a shell cannot quote (a ' for dotenv).  Check before
+ * minting, so a run that cannot print spends no token request.
+ */
+static int
+cmd_env_check_url(struct vt_ctx *ctx, enum shell sh, const char *url)
+{
+	char	*q;
+
+	if ((q = output_quote(sh, url)) != NULL) {
+		free(q);
+		return 0;
+	}
+	return vt_err(ctx->base_url.origin != NULL &&
+	    ctx->base_url.origin[0] == '-' ? VT_ERR_USAGE : VT_ERR_CONFIG,
+	    "the base URL cannot be written safely for this shell; choose "
+	    "another --shell");
+}
+
 static int
 cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
@@ -85,6 +105,7 @@ cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		if ((r = resolve_credentials(ctx, &src)) != 0 ||
 		    (r = resolve_project(ctx, src)) != 0 ||
 		    (r = resolve_base_url(ctx, &base_url)) != 0 ||
+		    (r = cmd_env_check_url(ctx, sh, base_url)) != 0 ||
 		    (r = source_fetch(src, ctx, &tok)) != 0)
 			goto out;
 		vars[0].value = tok.access_token;

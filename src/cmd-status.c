@@ -125,17 +125,23 @@ status_json(struct vt_ctx *ctx, const struct source *src,
 	return text;
 }
 
-/* Append a formatted line to a growing report. */
+/*
+ * Append one line to a growing report.  The whole line is escaped: its
+ * values come from credential files, the environment and the config, and
+ * a planted newline or terminal escape must not forge report lines.
+ */
 static void __attribute__((format(printf, 2, 3)))
 status_add(char **buf, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*line, *next;
+	char	*line, *esc, *next;
 
 	va_start(ap, fmt);
 	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	next = xasprintf("%s%s", *buf != NULL ? *buf : "", line);
+	esc = log_escape(line, strlen(line));
+	next = xasprintf("%s%s\n", *buf != NULL ? *buf : "", esc);
+	free(esc);
 	free(line);
 	free(*buf);
 	*buf = next;
@@ -147,9 +153,9 @@ status_add_setting(char **buf, const char *name, const struct setting *s,
     const char *missing)
 {
 	if (s->value == NULL)
-		status_add(buf, "%-13s %s\n", name, missing);
+		status_add(buf, "%-13s %s", name, missing);
 	else
-		status_add(buf, "%-13s %s (%s)\n", name, s->value, s->origin);
+		status_add(buf, "%-13s %s (%s)", name, s->value, s->origin);
 }
 
 /* The trace steps about one thing, in the order they were taken. */
@@ -157,23 +163,18 @@ static void
 status_add_trace(char **buf, const struct vt_ctx *ctx, const char *what)
 {
 	const struct trace_step	*t;
-	char			*esc;
 	size_t			 i;
 
 	for (i = 0; i < ctx->ntrace; i++) {
 		t = &ctx->trace[i];
 		if (strcmp(t->what, what) != 0)
 			continue;
-		if (t->detail == NULL) {
-			status_add(buf, "  %-12s %-32s %s\n", t->what, t->step,
+		if (t->detail == NULL)
+			status_add(buf, "  %-12s %-32s %s", t->what, t->step,
 			    status_results[t->result]);
-			continue;
-		}
-		/* Details come from files and the environment. */
-		esc = log_escape(t->detail, strlen(t->detail));
-		status_add(buf, "  %-12s %-32s %-8s %s\n", t->what, t->step,
-		    status_results[t->result], esc);
-		free(esc);
+		else
+			status_add(buf, "  %-12s %-32s %-8s %s", t->what,
+			    t->step, status_results[t->result], t->detail);
 	}
 }
 
@@ -185,37 +186,38 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 	char	*buf = NULL;
 	size_t	 i;
 
-	status_add(&buf, "%-13s %s (%s); config file %s%s\n", "profile:",
+	status_add(&buf, "%-13s %s (%s); config file %s%s", "profile:",
 	    ctx->profile.value, ctx->profile.origin, config,
 	    ctx->config != NULL ? "" : " (not present)");
 	if (src != NULL) {
-		status_add(&buf, "%-13s %s, %s\n", "credentials:",
+		status_add(&buf, "%-13s %s, %s", "credentials:",
 		    src->ops->type, src->identity != NULL ? src->identity :
 		    "unknown identity");
-		status_add(&buf, "%-13s %s\n", "  found by:", src->origin);
+		status_add(&buf, "%-13s %s", "  found by:", src->origin);
 		if (src->path != NULL)
-			status_add(&buf, "%-13s %s\n", "  file:", src->path);
+			status_add(&buf, "%-13s %s", "  file:", src->path);
 		if (src->token_uri != NULL)
-			status_add(&buf, "%-13s %s\n", "  token URI:",
+			status_add(&buf, "%-13s %s", "  token URI:",
 			    src->token_uri);
 		if (src->quota_project_id != NULL)
-			status_add(&buf, "%-13s %s\n", "  quota:",
+			status_add(&buf, "%-13s %s", "  quota:",
 			    src->quota_project_id);
 	} else
-		status_add(&buf, "%-13s none found\n", "credentials:");
+		status_add(&buf, "%-13s none found", "credentials:");
 	status_add_setting(&buf, "project:", &ctx->project, "none found "
 	    "(use --project, GOOGLE_CLOUD_PROJECT or the profile's project)");
 	status_add_setting(&buf, "location:", &ctx->location, "?");
 	status_add_setting(&buf, "endpoint:", &ctx->endpoint, "?");
 	status_add_setting(&buf, "API version:", &ctx->api_version, "?");
-	status_add(&buf, "%-13s %s\n", "base URL:", base_url != NULL ?
+	status_add(&buf, "%-13s %s", "base URL:", base_url != NULL ?
 	    base_url : "unknown until a project is set");
 	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
-		status_add(&buf, "%-13s %s\n", i == 0 ? "scopes:" : "",
+		status_add(&buf, "%-13s %s", i == 0 ? "scopes:" : "",
 		    ctx->scope_list[i]);
 	status_add(&buf, "%-13s none (this version mints a token on every "
-	    "call)\n", "cache:");
-	status_add(&buf, "\nresolution:\n");
+	    "call)", "cache:");
+	status_add(&buf, "%s", "");
+	status_add(&buf, "resolution:");
 	status_add_trace(&buf, ctx, "credentials");
 	status_add_trace(&buf, ctx, "project");
 	return buf;

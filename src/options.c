@@ -335,6 +335,25 @@ options_env(const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* Trace the environment variables left and the profile as skipped. */
+static void
+options_trace_skip(struct vt_ctx *ctx, const char *trace,
+    const char *const *envs)
+{
+	const char	*profile;
+	char		*origin;
+
+	for (; envs != NULL && *envs != NULL; envs++)
+		ctx_trace(ctx, trace, *envs, TRACE_SKIPPED,
+		    "an earlier step was chosen");
+	profile = ctx->config != NULL ? config_profile(ctx->config) :
+	    ctx->profile.value;
+	origin = xasprintf("profile '%s'", profile);
+	ctx_trace(ctx, trace, origin, TRACE_SKIPPED,
+	    "an earlier step was chosen");
+	free(origin);
+}
+
 /*
  * Take a setting from the first of: the command line option cli_name
  * (value cli_value), the environment variables envs, the profile key, the
@@ -351,9 +370,11 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 
 	if (cli_value != NULL) {
 		setting_set(s, cli_value, cli_name);
-		if (trace != NULL)
+		if (trace != NULL) {
 			ctx_trace(ctx, trace, cli_name, TRACE_CHOSEN, "%s",
 			    cli_value);
+			options_trace_skip(ctx, trace, envs);
+		}
 		return;
 	}
 	if (trace != NULL)
@@ -361,9 +382,11 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 	for (i = 0; envs != NULL && envs[i] != NULL; i++) {
 		if ((v = options_env(envs[i])) != NULL) {
 			setting_set(s, v, envs[i]);
-			if (trace != NULL)
+			if (trace != NULL) {
 				ctx_trace(ctx, trace, envs[i], TRACE_CHOSEN,
 				    "%s", v);
+				options_trace_skip(ctx, trace, envs + i + 1);
+			}
 			return;
 		}
 		if (trace != NULL)
@@ -418,6 +441,9 @@ options_check(struct vt_ctx *ctx)
 		return vt_err(options_bad_code(&ctx->api_version), "invalid "
 		    "API version '%s' (from %s): expected v1 or v1beta1",
 		    ctx->api_version.value, ctx->api_version.origin);
+	if (ctx->credentials.value != NULL && *ctx->credentials.value == '\0')
+		return vt_err(options_bad_code(&ctx->credentials), "empty "
+		    "credential file name (from %s)", ctx->credentials.origin);
 	if (ctx->project.value != NULL &&
 	    !vertex_valid_project(ctx->project.value))
 		return vt_err(options_bad_code(&ctx->project), "invalid "

@@ -53,13 +53,14 @@ resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
 	return 0;
 }
 
-/* Mark the steps after the chosen one as skipped. */
+/* Mark the steps after a chosen or failed one as skipped. */
 static void
-resolve_skip(struct vt_ctx *ctx, const char *const *steps)
+resolve_skip(struct vt_ctx *ctx, const char *const *steps, int r)
 {
 	for (; *steps != NULL; steps++)
-		ctx_trace(ctx, "credentials", *steps, TRACE_SKIPPED,
-		    "an earlier step was chosen");
+		ctx_trace(ctx, "credentials", *steps, TRACE_SKIPPED, r == 0 ?
+		    "an earlier step was chosen" : "not reached: an earlier "
+		    "step failed");
 }
 
 int
@@ -77,7 +78,7 @@ resolve_credentials(struct vt_ctx *ctx, struct source **out)
 	if (ctx->credentials.value != NULL) {
 		path = resolve_expand(ctx->credentials.value);
 		r = resolve_load(ctx, ctx->credentials.origin, path, out);
-		resolve_skip(ctx, after_explicit);
+		resolve_skip(ctx, after_explicit, r);
 		goto out;
 	}
 	ctx_trace(ctx, "credentials", "--credentials", TRACE_ABSENT, NULL);
@@ -86,7 +87,7 @@ resolve_credentials(struct vt_ctx *ctx, struct source **out)
 	if (env != NULL && *env != '\0') {
 		r = resolve_load(ctx, "GOOGLE_APPLICATION_CREDENTIALS", env,
 		    out);
-		resolve_skip(ctx, after_env);
+		resolve_skip(ctx, after_env, r);
 		goto out;
 	}
 	ctx_trace(ctx, "credentials", "GOOGLE_APPLICATION_CREDENTIALS",
@@ -128,13 +129,20 @@ resolve_project(struct vt_ctx *ctx, const struct source *src)
 	char	*project = NULL, *origin = NULL, *step;
 
 	/* options_resolve() traced the command line, environment, profile. */
-	if (ctx->project.value != NULL)
+	if (ctx->project.value != NULL) {
+		ctx_trace(ctx, "project", "credential file", TRACE_SKIPPED,
+		    "an earlier step was chosen");
+		ctx_trace(ctx, "project", "gcloud configuration",
+		    TRACE_SKIPPED, "an earlier step was chosen");
 		return 0;
+	}
 	if (src != NULL && src->project_id != NULL) {
 		step = xasprintf("credential file (%s)", src->path != NULL ?
 		    src->path : src->ops->type);
 		if (resolve_take_project(ctx, src->project_id, step)) {
 			free(step);
+			ctx_trace(ctx, "project", "gcloud configuration",
+			    TRACE_SKIPPED, "an earlier step was chosen");
 			return 0;
 		}
 		free(step);
