@@ -16,3 +16,13 @@ clean-local: clean-local-tests
 clean-local-tests:
 	-rm -rf tests/tmp
 .PHONY: clean-local-tests
+
+# CLI, configuration, discovery, env shells, exit statuses, leaks, man pages.
+SH_TESTS += \
+	tests/t/t0000-cli.sh \
+	tests/t/t1000-config.sh \
+	tests/t/t2200-discovery.sh \
+	tests/t/t3000-env-shells.sh \
+	tests/t/t9000-exit-status.sh \
+	tests/t/t9100-leaks.sh \
+	tests/t/t9200-man.sh

@@ -223,7 +223,13 @@ def _metachar(good, conf):
     return json.dumps(good)
 
 
+# A token made of every character class RFC 6750 allows in a b64token:
+# letters, digits, "-", ".", "_", "~", "+", "/", then trailing "=".
+B64TOKEN = "ya29.AZaz-09._~+/Mock-b64token.z=="
+
 REPLY_KINDS = {
+    "b64token": (200, "application/json",
+                 lambda g, c: json.dumps(dict(g, access_token=B64TOKEN))),
     "malformed": (200, "application/json",
                   lambda g, c: "access_token=ya29.nope; this is not JSON"),
     "truncated": (200, "application/json",
