@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,21 +69,6 @@ config_known_key(const char *key)
 	return 0;
 }
 
-/* The user's home directory: $HOME when set, else the passwd entry. */
-static const char *
-config_home(void)
-{
-	const char	*home;
-	struct passwd	*pw;
-
-	if ((home = getenv("HOME")) != NULL && *home != '\0')
-		return home;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
-	    *pw->pw_dir != '\0')
-		return pw->pw_dir;
-	return NULL;
-}
-
 /* The XDG base directory rule, with the passwd home as a last resort. */
 char *
 config_path(void)
@@ -95,7 +79,7 @@ config_path(void)
 	xdg = getenv("XDG_CONFIG_HOME");
 	if (xdg != NULL && *xdg == '/')
 		return xasprintf("%s/vtoken/config", xdg);
-	if ((home = config_home()) == NULL)
+	if ((home = file_home()) == NULL)
 		return NULL;
 	return xasprintf("%s/.config/vtoken/config", home);
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -74,4 +75,18 @@ out:
 	secret_freezero(buf, cap);
 	errno = saved;
 	return r;
+}
+
+const char *
+file_home(void)
+{
+	const char	*home;
+	struct passwd	*pw;
+
+	if ((home = getenv("HOME")) != NULL && *home != '\0')
+		return home;
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
+	    *pw->pw_dir != '\0')
+		return pw->pw_dir;
+	return NULL;
 }

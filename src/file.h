@@ -25,4 +25,10 @@
 int	 file_read_fd(int fd, size_t max, char **buf, size_t *len,
 	    size_t *cap);
 
+/*
+ * The user's home directory: $HOME when set and not empty, else the
+ * passwd entry; NULL when neither is known.  Borrowed.
+ */
+const char *file_home(void);
+
 #endif /* VTOKEN_FILE_H */

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,21 +29,6 @@
 /* active_config holds a short name; anything longer is not one. */
 #define GCLOUD_NAME_MAX	256
 
-/* The user's home directory: $HOME when set, else the passwd entry. */
-static const char *
-gcloud_home(void)
-{
-	const char	*home;
-	struct passwd	*pw;
-
-	if ((home = getenv("HOME")) != NULL && *home != '\0')
-		return home;
-	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL &&
-	    *pw->pw_dir != '\0')
-		return pw->pw_dir;
-	return NULL;
-}
-
 /* gcloud's config directory, by gcloud's own rule (config.py). */
 char *
 gcloud_config_dir(void)
@@ -54,7 +38,7 @@ gcloud_config_dir(void)
 	/* gcloud treats an empty CLOUDSDK_CONFIG as unset. */
 	if ((dir = getenv("CLOUDSDK_CONFIG")) != NULL && *dir != '\0')
 		return xstrdup(dir);
-	if ((home = gcloud_home()) == NULL)
+	if ((home = file_home()) == NULL)
 		return NULL;
 	return xasprintf("%s/.config/gcloud", home);
 }

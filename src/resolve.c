@@ -17,6 +17,7 @@
 
 #include "vtoken.h"
 #include "conf.h"
+#include "file.h"
 #include "gcloud.h"
 #include "log.h"
 #include "resolve.h"
@@ -28,9 +29,9 @@
 static char *
 resolve_expand(const char *path)
 {
-	const char	*home = getenv("HOME");
+	const char	*home = file_home();
 
-	if (strncmp(path, "~/", 2) == 0 && home != NULL && *home != '\0')
+	if (strncmp(path, "~/", 2) == 0 && home != NULL)
 		return xasprintf("%s/%s", home, path + 2);
 	return xstrdup(path);
 }
