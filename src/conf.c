@@ -208,15 +208,8 @@ config_read(const char *path, int explicit, const char *profile,
 		goto out;
 	}
 	if (file_read_fd(fd, VT_FILE_MAX, datap, lenp, NULL) == -1) {
-		if (errno == EFBIG)
-			r = vt_err(VT_ERR_CONFIG, "'%s' is too large (over %d "
-			    "bytes)", path, VT_FILE_MAX);
-		else if (errno == EAGAIN)
-			r = vt_err(VT_ERR_CONFIG, "'%s' changed while being "
-			    "read; try again", path);
-		else
-			r = vt_err(VT_ERR_CONFIG, "cannot read '%s': %s", path,
-			    strerror(errno));
+		r = vt_err(VT_ERR_CONFIG, "cannot read '%s': %s", path,
+		    file_strerror(errno, VT_FILE_MAX));
 		goto out;
 	}
 	r = 0;

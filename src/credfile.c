@@ -64,21 +64,8 @@ credfile_read_fd(int fd, const char *path, char **out, size_t *outlen,
 		    "it is a directory; name the JSON file inside it", path);
 	if (file_read_fd(fd, VT_FILE_MAX, out, outlen, outcap) == 0)
 		return 0;
-	switch (errno) {
-	case EINVAL:
-		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
-		    "it is not a regular file", path);
-	case EFBIG:
-		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
-		    "it is larger than %d KiB; is it the right file?", path,
-		    VT_FILE_MAX / 1024);
-	case EAGAIN:
-		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
-		    "it changed while being read; try again", path);
-	default:
-		return vt_err(VT_ERR_CRED, "cannot read credential file '%s': "
-		    "%s", path, strerror(errno));
-	}
+	return vt_err(VT_ERR_CRED, "cannot read credential file '%s': %s",
+	    path, file_strerror(errno, VT_FILE_MAX));
 }
 
 /* Open and read the file with the checks a file of secrets deserves. */

@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -89,4 +91,23 @@ file_home(void)
 	    *pw->pw_dir != '\0')
 		return pw->pw_dir;
 	return NULL;
+}
+
+const char *
+file_strerror(int err, size_t max)
+{
+	static char	big[96];
+
+	switch (err) {
+	case EINVAL:
+		return "it is not a regular file";
+	case EFBIG:
+		snprintf(big, sizeof big, "it is too large (larger than %zu "
+		    "bytes); is it the right file?", max);
+		return big;
+	case EAGAIN:
+		return "it changed while being read; try again";
+	default:
+		return strerror(err);
+	}
 }

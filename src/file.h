@@ -26,6 +26,12 @@ int	 file_read_fd(int fd, size_t max, char **buf, size_t *len,
 	    size_t *cap);
 
 /*
+ * Why file_read_fd() with limit max failed with errno err, as a phrase
+ * for "cannot read 'PATH': <phrase>".  Borrowed; valid until the next call.
+ */
+const char *file_strerror(int err, size_t max);
+
+/*
  * The user's home directory: $HOME when set and not empty, else the
  * passwd entry; NULL when neither is known.  Borrowed.
  */

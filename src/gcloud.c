@@ -75,15 +75,7 @@ gcloud_read(const char *path, size_t max, char **datap, size_t *lenp)
 		goto out;
 	}
 	if (file_read_fd(fd, max, datap, lenp, NULL) == -1) {
-		if (errno == EINVAL || errno == EFBIG)
-			log_debug("ignoring '%s': not a regular file of at "
-			    "most %zu bytes", path, max);
-		else if (errno == EAGAIN)
-			log_debug("ignoring '%s': it changed while being read",
-			    path);
-		else
-			log_debug("cannot read '%s': %s", path,
-			    strerror(errno));
+		log_debug("ignoring '%s': %s", path, file_strerror(errno, max));
 		goto out;
 	}
 	r = 0;
