@@ -998,6 +998,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 
 	memset(resp, 0, sizeof *resp);
 	memset(&x, 0, sizeof x);
+	http_global_init();
 	x.retry_after = -1;
 	start = vt_now_mono();
 	/* A context without a deadline still gets the default bound. */
@@ -1152,17 +1153,28 @@ http_response_release(struct http_response *resp)
 	memset(resp, 0, sizeof *resp);
 }
 
-/* Initialise libcurl once, before any request. */
+static int	http_inited;
+
+/*
+ * Initialise libcurl once, on the first request: commands that make none
+ * (status, env --unset, later a cache hit) skip its TLS start-up.
+ */
 void
 http_global_init(void)
 {
+	if (http_inited)
+		return;
 	/* A failure surfaces later: curl_easy_init() returns NULL. */
 	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
+	http_inited = 1;
 }
 
-/* Release libcurl's global state. */
+/* Release libcurl's global state, if it was set up. */
 void
 http_global_cleanup(void)
 {
+	if (!http_inited)
+		return;
 	curl_global_cleanup();
+	http_inited = 0;
 }

@@ -82,7 +82,7 @@ char	*http_form_encode(const char *const *kv);
  */
 char	*http_redact(const char *data, size_t len);
 
-/* Global libcurl set-up and tear-down; called once by main(). */
+/* libcurl's global set-up (done by the first request) and tear-down. */
 void	 http_global_init(void);
 void	 http_global_cleanup(void);
 

@@ -57,15 +57,12 @@ main(int argc, char **argv)
 	}
 	log_init(cli.quiet ? -1 : cli.verbose);
 	ctx.command = cli.cmd->name;
-	if ((cli.cmd->flags & CMD_F_NOSETUP) == 0) {
-		http_global_init();
+	if ((cli.cmd->flags & CMD_F_NOSETUP) == 0)
 		r = options_resolve(&ctx, &cli);
-	}
 	if (r == 0)
 		r = cli.cmd->exec(&ctx, &args);
 	status = r == 0 ? VT_EXIT_OK : vtoken_fail(r);
-	if ((cli.cmd->flags & CMD_F_NOSETUP) == 0)
-		http_global_cleanup();
+	http_global_cleanup();
 	ctx_release(&ctx);
 	vt_err_clear();
 	return status;
