@@ -533,30 +533,6 @@ http_xfer_reset(struct http_xfer *x)
 	x->retry_after = -1;
 }
 
-/* 1 if host is loopback: localhost, 127.0.0.0/8 or [::1]. */
-static int
-http_host_is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	size_t		 n;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	n = strlen(host);
-	if (n > 2 && host[0] == '[' && host[n - 1] == ']' &&
-	    n - 2 < sizeof buf) {
-		memcpy(buf, host + 1, n - 2);
-		buf[n - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) == 1)
-			return IN6_IS_ADDR_LOOPBACK(&a6);
-	}
-	return 0;
-}
-
 /* curl's description of a URL parse error. */
 static const char *
 http_urlerr(CURLUcode uc)
@@ -579,33 +555,18 @@ http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
 	CURLU		*u = NULL;
 	CURLUcode	 uc;
 	char		*scheme = NULL, *host = NULL, *part = NULL;
-	const char	*p;
-	size_t		 alen;
 	int		 r;
 
 	if (up != NULL)
 		*up = NULL;
 	if (hostp != NULL)
 		*hostp = NULL;
-	if (url == NULL || *url == '\0')
-		return vt_err(VT_ERR_CRED, "%s is empty", what);
-	for (p = url; *p != '\0'; p++) {
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return vt_err(VT_ERR_CRED, "%s '%s' contains "
-			    "whitespace or control characters", what, url);
-	}
 	/*
-	 * Refuse userinfo by hand as well, whatever curl's parser makes of
-	 * it; the URL is not echoed since the password would be.
+	 * httputil.c's checks first (whitespace, userinfo, scheme), then
+	 * curl's own parse, which is what the request will use, again.
 	 */
-	if ((p = strstr(url, "://")) != NULL) {
-		p += 3;
-		alen = strcspn(p, "/?#");
-		if (memchr(p, '@', alen) != NULL)
-			return vt_err(VT_ERR_CRED, "%s must not contain a user "
-			    "name or password ('user@' before the host); "
-			    "remove it", what);
-	}
+	if ((r = http_url_check(url, what)) != 0)
+		return r;
 	if ((u = curl_url()) == NULL)
 		http_oom();
 	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
@@ -648,77 +609,6 @@ http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
 	curl_free(host);
 	curl_url_cleanup(u);
 	return r;
-}
-
-/* Check a URL against the scheme and loopback rules. */
-int
-http_url_check(const char *url, const char *what)
-{
-	return http_url_parse(url, what, NULL, NULL);
-}
-
-/* 1 if the URL parses and its host is loopback. */
-int
-http_url_is_loopback(const char *url)
-{
-	CURLU	*u;
-	char	*host = NULL;
-	int	 loop = 0;
-
-	if (url == NULL || (u = curl_url()) == NULL)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url,
-	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		loop = http_host_is_loopback(host);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return loop;
-}
-
-/* Build an x-www-form-urlencoded body, sized exactly. */
-char *
-http_form_encode(const char *const *kv)
-{
-	char	**esc, *out, *p;
-	size_t	  n, i, total, l;
-
-	/* kv ends with a NULL name; a NULL value only drops its pair. */
-	for (n = 0; kv[n] != NULL; n += 2)
-		;
-	esc = xcalloc(n + 1, sizeof *esc);
-	total = 0;
-	for (i = 0; i < n; i += 2) {
-		if (kv[i + 1] == NULL || *kv[i + 1] == '\0')
-			continue;
-		esc[i] = curl_easy_escape(NULL, kv[i], (int)strlen(kv[i]));
-		esc[i + 1] = curl_easy_escape(NULL, kv[i + 1],
-		    (int)strlen(kv[i + 1]));
-		if (esc[i] == NULL || esc[i + 1] == NULL)
-			http_oom();
-		total += strlen(esc[i]) + 1 + strlen(esc[i + 1]) + 1;
-	}
-	/* Sized exactly: the body may hold secrets and is never grown. */
-	p = out = xmalloc(total + 1);
-	for (i = 0; i < n; i += 2) {
-		if (esc[i] == NULL)
-			continue;
-		if (p != out)
-			*p++ = '&';
-		l = strlen(esc[i]);
-		memcpy(p, esc[i], l);
-		p += l;
-		*p++ = '=';
-		l = strlen(esc[i + 1]);
-		memcpy(p, esc[i + 1], l);
-		p += l;
-		secret_wipe(esc[i + 1], l);
-		curl_free(esc[i]);
-		curl_free(esc[i + 1]);
-	}
-	*p = '\0';
-	free(esc);
-	return out;
 }
 
 /* A uniformly random factor in [1 - HTTP_JITTER, 1 + HTTP_JITTER]. */
@@ -1142,17 +1032,6 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 }
 
 /* Wipe and free a response. */
-void
-http_response_release(struct http_response *resp)
-{
-	if (resp == NULL)
-		return;
-	if (resp->body != NULL)
-		secret_freezero(resp->body, resp->len + 1);
-	free(resp->content_type);
-	memset(resp, 0, sizeof *resp);
-}
-
 static int	http_inited;
 
 /*

@@ -1,5 +1,7 @@
 /*
- * http.h: the only user of libcurl.
+ * http.h: HTTP for the token flows.  http.c is the only user of libcurl
+ * and lives in the vtoken-net module, loaded on the first request (see
+ * net.c); httputil.c holds the parts every call needs without libcurl.
  *
  * Rules every request obeys: https:// to any host, plain http:// only to
  * loopback (127.0.0.0/8, ::1, localhost); certificates always verified
@@ -60,6 +62,8 @@ void	 http_response_release(struct http_response *resp);
 int	 http_url_check(const char *url, const char *what);
 /* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
 int	 http_url_is_loopback(const char *url);
+/* 1 if host (a bare name or address, IPv6 with or without []) is. */
+int	 http_host_is_loopback(const char *host);
 
 /*
  * Build an application/x-www-form-urlencoded body from name/value pairs

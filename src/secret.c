@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "secret.h"
 
 void
@@ -24,8 +22,8 @@ secret_wipe(void *p, size_t len)
 {
 	if (p == NULL || len == 0)
 		return;
-	/* OPENSSL_cleanse is written so the compiler cannot drop it. */
-	OPENSSL_cleanse(p, len);
+	/* explicit_bzero is written so the compiler cannot drop it. */
+	explicit_bzero(p, len);
 }
 
 void
@@ -49,7 +47,9 @@ secret_freezero(void *p, size_t len)
 int
 secret_equal(const char *a, const char *b)
 {
-	size_t	la, lb;
+	const volatile unsigned char *x, *y;
+	unsigned char	 d = 0;
+	size_t		 la, lb, i;
 
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -58,7 +58,12 @@ secret_equal(const char *a, const char *b)
 	/* The lengths of tokens are not secret; their bytes are. */
 	if (la != lb)
 		return 0;
-	return CRYPTO_memcmp(a, b, la) == 0;
+	/* Constant time, as OpenSSL's CRYPTO_memcmp, without loading it. */
+	x = (const volatile unsigned char *)a;
+	y = (const volatile unsigned char *)b;
+	for (i = 0; i < la; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 /* Make sure fds 0-2 are open, so no file we open becomes stdout. */

@@ -1,0 +1,196 @@
+/*
+ * httputil.c: the parts of http.h that need no libcurl.
+ *
+ * The URL rules are checked when a credential file or option is loaded,
+ * which happens on every call, cache hits included; loading libcurl for
+ * that would cost more than the whole hit.  GLib's GUri parses here; at
+ * request time http.c checks the same URL again with curl's own parser,
+ * the one the connection uses.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <glib.h>
+
+#include "vtoken.h"
+#include "http.h"
+#include "log.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+/* localhost, 127.0.0.0/8 or ::1 (with or without brackets). */
+int
+http_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN + 1];
+	size_t		 n;
+
+	if (host == NULL)
+		return 0;
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host++;
+		n -= 2;
+	}
+	if (n >= sizeof buf)
+		return 0;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+int
+http_url_check(const char *url, const char *what)
+{
+	GError		*err = NULL;
+	char		*scheme = NULL, *userinfo = NULL, *host = NULL;
+	const char	*p;
+	size_t		 alen;
+	int		 r;
+
+	if (url == NULL || *url == '\0')
+		return vt_err(VT_ERR_CRED, "%s is empty", what);
+	for (p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return vt_err(VT_ERR_CRED, "%s '%s' contains "
+			    "whitespace or control characters", what, url);
+	}
+	/*
+	 * Refuse userinfo by hand as well, whatever a parser makes of it;
+	 * the URL is not echoed since the password would be.
+	 */
+	if ((p = strstr(url, "://")) != NULL) {
+		p += 3;
+		alen = strcspn(p, "/?#");
+		if (memchr(p, '@', alen) != NULL)
+			return vt_err(VT_ERR_CRED, "%s must not contain a user "
+			    "name or password ('user@' before the host); "
+			    "remove it", what);
+	}
+	if (!g_uri_split(url, G_URI_FLAGS_NONE, &scheme, &userinfo, &host,
+	    NULL, NULL, NULL, NULL, &err)) {
+		r = vt_err(VT_ERR_CRED, "%s '%s' is not a valid URL", what,
+		    url);
+		goto out;
+	}
+	if (userinfo != NULL) {
+		r = vt_err(VT_ERR_CRED, "%s must not contain a user name or "
+		    "password; remove it", what);
+		goto out;
+	}
+	if (scheme == NULL || host == NULL || *host == '\0') {
+		r = vt_err(VT_ERR_CRED, "%s '%s' has no scheme or host",
+		    what, url);
+		goto out;
+	}
+	if (strcasecmp(scheme, "https") != 0 &&
+	    (strcasecmp(scheme, "http") != 0 ||
+	    !http_host_is_loopback(host))) {
+		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
+		    "http:// is allowed only to loopback)", what, url);
+		goto out;
+	}
+	r = 0;
+ out:
+	if (err != NULL)
+		g_error_free(err);
+	g_free(scheme);
+	g_free(userinfo);
+	g_free(host);
+	return r;
+}
+
+int
+http_url_is_loopback(const char *url)
+{
+	char	*host = NULL;
+	int	 loop = 0;
+
+	if (url == NULL)
+		return 0;
+	if (g_uri_split(url, G_URI_FLAGS_NONE, NULL, NULL, &host, NULL,
+	    NULL, NULL, NULL, NULL))
+		loop = http_host_is_loopback(host);
+	g_free(host);
+	return loop;
+}
+
+/* Escape everything but RFC 3986 unreserved characters, as curl does. */
+static char *
+form_escape(const char *s)
+{
+	char	*g, *out;
+
+	g = g_uri_escape_string(s, NULL, FALSE);
+	out = xstrdup(g);
+	secret_wipe(g, strlen(g));
+	g_free(g);
+	return out;
+}
+
+/* Build an x-www-form-urlencoded body, sized exactly. */
+char *
+http_form_encode(const char *const *kv)
+{
+	char	**esc, *out, *p;
+	size_t	  n, i, total, l;
+
+	/* kv ends with a NULL name; a NULL value only drops its pair. */
+	for (n = 0; kv[n] != NULL; n += 2)
+		;
+	esc = xcalloc(n + 1, sizeof *esc);
+	total = 0;
+	for (i = 0; i < n; i += 2) {
+		if (kv[i + 1] == NULL || *kv[i + 1] == '\0')
+			continue;
+		esc[i] = form_escape(kv[i]);
+		esc[i + 1] = form_escape(kv[i + 1]);
+		total += strlen(esc[i]) + 1 + strlen(esc[i + 1]) + 1;
+	}
+	/* Sized exactly: the body may hold secrets and is never grown. */
+	p = out = xmalloc(total + 1);
+	for (i = 0; i < n; i += 2) {
+		if (esc[i] == NULL)
+			continue;
+		if (p != out)
+			*p++ = '&';
+		l = strlen(esc[i]);
+		memcpy(p, esc[i], l);
+		p += l;
+		*p++ = '=';
+		l = strlen(esc[i + 1]);
+		memcpy(p, esc[i + 1], l);
+		p += l;
+		free(esc[i]);
+		secret_free(esc[i + 1]);
+	}
+	*p = '\0';
+	free(esc);
+	return out;
+}
+
+void
+http_response_release(struct http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	if (resp->body != NULL)
+		secret_freezero(resp->body, resp->len + 1);
+	free(resp->content_type);
+	memset(resp, 0, sizeof *resp);
+}

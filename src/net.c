@@ -1,0 +1,63 @@
+/*
+ * net.c: http.h's and jwt.h's network and crypto entry points in the
+ * program, forwarding to the vtoken-net module, loaded on first use (see
+ * module.h).  Linked into the program only; the unit tests link http.c
+ * and jwt.c directly.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "vtoken.h"
+#include "log.h"
+#include "module.h"
+#include "netmod.h"
+
+static const struct vt_net_api *net;
+
+static int
+net_load(void)
+{
+	const void	*api;
+	int		 r;
+
+	if (net != NULL)
+		return 0;
+	if ((r = module_load("net", "vt_net_api", &api)) != 0)
+		return r;
+	if (((const struct vt_net_api *)api)->version != VT_NET_API_VERSION)
+		return vt_err(VT_ERR_INTERNAL, "vtoken's net module belongs "
+		    "to another version; reinstall vtoken");
+	net = api;
+	return 0;
+}
+
+int
+http_request(struct vt_ctx *ctx, const struct http_request *req,
+    struct http_response *resp)
+{
+	int	r;
+
+	if ((r = net_load()) != 0)
+		return r;
+	return net->request(ctx, req, resp);
+}
+
+int
+jwt_sign_rs256(const char *pem_key, const char *kid,
+    const struct jwt_claims *claims, char **out)
+{
+	int	r;
+
+	*out = NULL;
+	if ((r = net_load()) != 0)
+		return r;
+	return net->jwt_sign_rs256(pem_key, kid, claims, out);
+}
+
+void
+http_global_cleanup(void)
+{
+	if (net != NULL)
+		net->global_cleanup();
+}

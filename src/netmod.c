@@ -1,0 +1,16 @@
+/*
+ * netmod.c: the vtoken-net module's one exported symbol.  Everything
+ * else in the module is built with hidden visibility.
+ */
+#include "config.h"
+
+#include "vtoken.h"
+#include "netmod.h"
+
+__attribute__((visibility("default")))
+const struct vt_net_api vt_net_api = {
+	.version = VT_NET_API_VERSION,
+	.request = http_request,
+	.global_cleanup = http_global_cleanup,
+	.jwt_sign_rs256 = jwt_sign_rs256,
+};

@@ -1,0 +1,23 @@
+/*
+ * netmod.h: the table the vtoken-net module exports (see module.h).
+ * net.c forwards http.h's and jwt.h's network and crypto calls to it.
+ */
+#ifndef VTOKEN_NETMOD_H
+#define VTOKEN_NETMOD_H
+
+#include "http.h"
+#include "jwt.h"
+
+/* Bumped whenever the table changes: a stale module is refused. */
+#define VT_NET_API_VERSION	1
+
+struct vt_net_api {
+	int	  version;
+	int	(*request)(struct vt_ctx *, const struct http_request *,
+		    struct http_response *);
+	void	(*global_cleanup)(void);
+	int	(*jwt_sign_rs256)(const char *, const char *,
+		    const struct jwt_claims *, char **);
+};
+
+#endif /* VTOKEN_NETMOD_H */
