@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "cmd.h"
 #include "conf.h"
 #include "log.h"
@@ -72,23 +73,21 @@ cmd_env_check_url(struct vt_ctx *ctx, enum shell sh, const char *url)
 	    "another --shell");
 }
 
-static int
-cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
+int
+cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
+    const char *url_opt, int unset, char **text)
 {
 	struct source	*src = NULL;
 	struct token	 tok = { 0 };
 	struct env_var	 vars[3];
-	enum shell	 sh = SHELL_SH;
 	const char	*key_var, *url_var;
-	char		*base_url = NULL, *text = NULL, when[32];
+	char		*base_url = NULL, when[32];
 	int		 r;
 
-	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
-		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
-		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
-	if ((r = cmd_env_name(ctx, args->key_var, "--key-var", "key_var",
+	*text = NULL;
+	if ((r = cmd_env_name(ctx, key_opt, "--key-var", "key_var",
 	    ENV_KEY_VAR, &key_var)) != 0 ||
-	    (r = cmd_env_name(ctx, args->url_var, "--url-var", "url_var",
+	    (r = cmd_env_name(ctx, url_opt, "--url-var", "url_var",
 	    ENV_URL_VAR, &url_var)) != 0)
 		return r;
 	if (strcmp(key_var, url_var) == 0 ||
@@ -101,29 +100,45 @@ cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	vars[2].name = ENV_EXPIRES_VAR;
 	vars[0].value = vars[1].value = vars[2].value = NULL;
 
-	if (!args->unset) {
+	if (!unset) {
 		if ((r = resolve_credentials(ctx, &src)) != 0 ||
 		    (r = resolve_project(ctx, src)) != 0 ||
 		    (r = resolve_base_url(ctx, &base_url)) != 0 ||
 		    (r = cmd_env_check_url(ctx, sh, base_url)) != 0 ||
-		    (r = source_fetch(src, ctx, &tok)) != 0)
+		    (r = cache_token(ctx, src, &tok)) != 0)
 			goto out;
 		vars[0].value = tok.access_token;
 		vars[1].value = base_url;
 		vars[2].value = output_rfc3339(tok.expires_at, when,
 		    sizeof when);
 	}
-	if ((text = output_env(sh, vars, 3, args->unset)) == NULL) {
+	if ((*text = output_env(sh, vars, 3, unset)) == NULL) {
 		r = vt_err(VT_ERR_INTERNAL, "cannot write the variables safely "
-		    "for shell '%s'", args->shell != NULL ? args->shell : "sh");
+		    "for this shell");
 		goto out;
 	}
-	r = cmd_print(text);
+	r = 0;
 out:
-	secret_free(text);
 	free(base_url);
 	token_release(&tok);
 	source_free(src);
+	return r;
+}
+
+static int
+cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	enum shell	 sh = SHELL_SH;
+	char		*text = NULL;
+	int		 r;
+
+	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
+		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
+		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
+	if ((r = cmd_env_render(ctx, sh, args->key_var, args->url_var,
+	    args->unset, &text)) == 0)
+		r = cmd_print(text);
+	secret_free(text);
 	return r;
 }
 
@@ -136,5 +151,6 @@ const struct cmd_entry cmd_env_entry = {
 	.options = CMDOPT_SHELL | CMDOPT_UNSET | CMDOPT_VARS,
 	.min_args = 0,
 	.max_args = 0,
+	.min_ttl = "30m",
 	.exec = cmd_env_exec
 };

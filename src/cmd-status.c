@@ -13,16 +13,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "cmd.h"
 #include "conf.h"
+#include "keyring.h"
 #include "log.h"
+#include "output.h"
 #include "resolve.h"
 #include "source.h"
 #include "xmalloc.h"
+
+/* The cache as status reports it. */
+struct status_cache {
+	const char	*backend;	/* "keyring", "file" or "none" */
+	char		*where;		/* collection or directory, or NULL */
+	const char	*why;		/* why not the keyring, or NULL */
+	int		 cached;	/* a token for this credential */
+	time_t		 expires_at;
+};
+
+static void
+status_cache_get(struct vt_ctx *ctx, const struct source *src,
+    struct status_cache *sc)
+{
+	const struct cache_backend	*c = NULL;
+	struct token			 tok = { 0 };
+	char				*key = NULL;
+
+	memset(sc, 0, sizeof *sc);
+	sc->backend = "none";
+	if (ctx->no_cache || cache_select(ctx, &c, &sc->why) != 0 ||
+	    c == NULL) {
+		vt_err_clear();
+		return;
+	}
+	sc->backend = c->name;
+	if (c == &cache_keyring_backend)
+		sc->where = xasprintf("%s collection", keyring_collection());
+	else
+		sc->where = cache_file_dir();
+	if (src != NULL && (key = cache_key(ctx, src)) != NULL &&
+	    c->get(key, &tok, NULL) == 0) {
+		sc->cached = 1;
+		sc->expires_at = tok.expires_at;
+	}
+	vt_err_clear();
+	token_release(&tok);
+	free(key);
+}
 
 static const char *const status_results[] = {
 	[TRACE_CHOSEN] = "chosen",
@@ -55,10 +98,11 @@ status_json_str(const char *s)
 /* The whole report as one JSON object. */
 static char *
 status_json(struct vt_ctx *ctx, const struct source *src,
-    const char *base_url, const char *config, const char *error)
+    const char *base_url, const char *config, const char *error,
+    const struct status_cache *sc)
 {
 	json_object	*root, *o, *a, *t;
-	char		*text;
+	char		*text, when[32];
 	size_t		 i;
 
 	root = json_object_new_object();
@@ -101,7 +145,14 @@ status_json(struct vt_ctx *ctx, const struct source *src,
 		    json_object_new_string(ctx->scope_list[i]));
 	json_object_object_add(root, "scopes", a);
 	o = json_object_new_object();
-	json_object_object_add(o, "backend", json_object_new_string("none"));
+	json_object_object_add(o, "backend",
+	    json_object_new_string(sc->backend));
+	json_object_object_add(o, "location", status_json_str(sc->where));
+	json_object_object_add(o, "keyring_unavailable",
+	    status_json_str(sc->why));
+	json_object_object_add(o, "expires_at", sc->cached ?
+	    json_object_new_string(output_rfc3339(sc->expires_at, when,
+	    sizeof when)) : NULL);
 	json_object_object_add(root, "cache", o);
 	a = json_object_new_array();
 	for (i = 0; i < ctx->ntrace; i++) {
@@ -181,9 +232,9 @@ status_add_trace(char **buf, const struct vt_ctx *ctx, const char *what)
 /* The report for people. */
 static char *
 status_text(struct vt_ctx *ctx, const struct source *src,
-    const char *base_url, const char *config)
+    const char *base_url, const char *config, const struct status_cache *sc)
 {
-	char	*buf = NULL;
+	char	*buf = NULL, when[32];
 	size_t	 i;
 
 	status_add(&buf, "%-13s %s (%s); config file %s%s", "profile:",
@@ -214,8 +265,18 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
 		status_add(&buf, "%-13s %s", i == 0 ? "scopes:" : "",
 		    ctx->scope_list[i]);
-	status_add(&buf, "%-13s none (this version mints a token on every "
-	    "call)", "cache:");
+	status_add(&buf, "%-13s %s%s%s%s", "cache:", sc->backend,
+	    sc->where != NULL ? " (" : "", sc->where != NULL ? sc->where : "",
+	    sc->where != NULL ? ")" : "");
+	if (sc->why != NULL)
+		status_add(&buf, "%-13s keyring unavailable: %s", "", sc->why);
+	if (sc->cached)
+		status_add(&buf, "%-13s token cached until %s (%ld min left)",
+		    "", output_rfc3339(sc->expires_at, when, sizeof when),
+		    (long)(sc->expires_at - time(NULL)) / 60);
+	else if (strcmp(sc->backend, "none") != 0)
+		status_add(&buf, "%-13s no token cached for this credential",
+		    "");
 	status_add(&buf, "%s", "");
 	status_add(&buf, "resolution:");
 	status_add_trace(&buf, ctx, "credentials");
@@ -227,6 +288,7 @@ static int
 cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct source	*src = NULL;
+	struct status_cache sc;
 	char		*base_url = NULL, *text = NULL, *config, *error = NULL;
 	int		 r, r2;
 
@@ -236,12 +298,13 @@ cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	if (r != 0 && vt_errmsg() != NULL)
 		error = xstrdup(vt_errmsg());
 	resolve_project(ctx, src);
+	status_cache_get(ctx, src, &sc);
 	if (ctx->project.value != NULL || ctx->base_url.value != NULL)
 		resolve_base_url(ctx, &base_url);
 	if (args->json)
-		text = status_json(ctx, src, base_url, config, error);
+		text = status_json(ctx, src, base_url, config, error, &sc);
 	else
-		text = status_text(ctx, src, base_url, config);
+		text = status_text(ctx, src, base_url, config, &sc);
 	r2 = cmd_print(text);
 	if (r == 0)
 		r = r2;
@@ -251,6 +314,7 @@ cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	free(error);
 	free(config);
 	free(base_url);
+	free(sc.where);
 	source_free(src);
 	return r;
 }

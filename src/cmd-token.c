@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "cmd.h"
 #include "output.h"
 #include "resolve.h"
@@ -23,7 +24,7 @@ cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
 	int	r;
 
 	if ((r = resolve_credentials(ctx, src)) == 0 &&
-	    (r = source_fetch(*src, ctx, tok)) == 0)
+	    (r = cache_token(ctx, *src, tok)) == 0)
 		return 0;
 	source_free(*src);
 	*src = NULL;

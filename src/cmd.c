@@ -18,7 +18,9 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_env_entry,
 	&cmd_header_entry,
+	&cmd_refresh_entry,
 	&cmd_status_entry,
+	&cmd_cache_entry,
 	&cmd_help_entry,
 	NULL
 };

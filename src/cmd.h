@@ -6,6 +6,8 @@
 #ifndef VTOKEN_CMD_H
 #define VTOKEN_CMD_H
 
+#include "output.h"
+
 struct vt_ctx;
 struct source;
 struct token;
@@ -15,6 +17,8 @@ struct token;
 #define CMDOPT_SHELL	0x02	/* --shell NAME */
 #define CMDOPT_UNSET	0x04	/* --unset */
 #define CMDOPT_VARS	0x08	/* --key-var NAME, --url-var NAME */
+#define CMDOPT_ALL	0x10	/* --all */
+#define CMDOPT_WRITE	0x20	/* --write-env FILE, --write-token FILE */
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
@@ -26,6 +30,9 @@ struct cmd_args {
 	const char	*shell;
 	const char	*key_var;
 	const char	*url_var;
+	int		 all;
+	const char	*write_env;
+	const char	*write_token;
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };
@@ -38,11 +45,16 @@ struct cmd_entry {
 	int		 flags;		/* CMD_F_* */
 	int		 min_args;
 	int		 max_args;	/* -1: any */
+	/* Default --min-ttl when it is not "5m" (env: the value outlives
+	 * the call). */
+	const char	*min_ttl;
 	/* Run it.  Returns 0 or a negative VT_ERR_*. */
 	int		(*exec)(struct vt_ctx *ctx, struct cmd_args *args);
 };
 
+extern const struct cmd_entry cmd_cache_entry;
 extern const struct cmd_entry cmd_env_entry;
+extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_header_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_status_entry;
@@ -68,5 +80,12 @@ int	 cmd_print(const char *s);
  * success the caller owns *src and tok; on failure both are released.
  */
 int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
+/*
+ * Resolve, mint (through the cache) and render env's variables for shell
+ * sh into *text (a secret: secret_free it) (cmd-env.c).  key_opt and
+ * url_opt are --key-var and --url-var, or NULL.
+ */
+int	 cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
+	    const char *url_opt, int unset, char **text);
 
 #endif /* VTOKEN_CMD_H */

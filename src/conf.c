@@ -54,6 +54,7 @@ struct config {
 	char			*profile;
 	struct config_entry	*entries;
 	size_t			 nentries;
+	char			**groups;	/* every profile in the file */
 };
 
 /* Whether key is one of the keys vtoken reads. */
@@ -378,6 +379,7 @@ config_load(const char *path, const char *profile, int explicit,
 	cfg = xcalloc(1, sizeof *cfg);
 	cfg->path = xstrdup(path);
 	cfg->profile = xstrdup(profile);
+	cfg->groups = g_key_file_get_groups(kf, NULL);
 
 	if (!g_key_file_has_group(kf, profile)) {
 		if (explicit) {
@@ -479,6 +481,22 @@ config_strv_free(char **v)
 	free(v);
 }
 
+/* Every profile in the file, a fresh vector (config_strv_free). */
+char **
+config_profiles(const struct config *cfg)
+{
+	char	**v;
+	size_t	  n = 0, i;
+
+	while (cfg != NULL && cfg->groups != NULL && cfg->groups[n] != NULL)
+		n++;
+	v = xreallocarray(NULL, n + 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = xstrdup(cfg->groups[i]);
+	v[n] = NULL;
+	return v;
+}
+
 /* The selected profile, for `status` and messages. */
 const char *
 config_profile(const struct config *cfg)
@@ -507,6 +525,7 @@ config_free(struct config *cfg)
 		config_strv_free(cfg->entries[i].list);
 	}
 	free(cfg->entries);
+	g_strfreev(cfg->groups);
 	free(cfg->path);
 	free(cfg->profile);
 	free(cfg);

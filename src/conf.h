@@ -32,6 +32,8 @@ char	**config_get_list(const struct config *cfg, const char *key);
 void	 config_strv_free(char **v);
 /* The selected profile's name and the file's path; borrowed. */
 const char *config_profile(const struct config *cfg);
+/* Every profile the file has, a fresh NULL-ended vector. */
+char	**config_profiles(const struct config *cfg);
 const char *config_file(const struct config *cfg);
 void	 config_free(struct config *cfg);
 

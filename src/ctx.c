@@ -83,6 +83,8 @@ ctx_release(struct vt_ctx *ctx)
 	setting_release(&ctx->credentials);
 	setting_release(&ctx->scopes);
 	setting_release(&ctx->timeout);
+	setting_release(&ctx->cache);
+	setting_release(&ctx->min_ttl);
 	if (ctx->scope_list != NULL) {
 		for (i = 0; ctx->scope_list[i] != NULL; i++)
 			free(ctx->scope_list[i]);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,4 +111,78 @@ file_strerror(int err, size_t max)
 	default:
 		return strerror(err);
 	}
+}
+
+/* 1 if path is a private regular file of ours holding exactly data. */
+static int
+file_same(const char *path, const char *data, size_t len)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 n, cap = 0;
+	int		 fd, same = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && (st.st_mode & 077) == 0 &&
+	    (size_t)st.st_size == len &&
+	    file_read_fd(fd, len + 1, &buf, &n, &cap) == 0)
+		same = n == len && memcmp(buf, data, len) == 0;
+	secret_freezero(buf, cap);
+	close(fd);
+	return same;
+}
+
+int
+file_write_atomic(const char *path, const char *data, size_t len)
+{
+	char	*tmp, *slash, *dir;
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd = -1, dfd, r = -1, saved;
+
+	if (file_same(path, data, len))
+		return 1;
+	/* mkstemp makes the file 0600, next to the target. */
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1)
+		goto out;
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	/* The rename itself, durable. */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	r = 0;
+out:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (r != 0)
+		(void)unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return r;
 }

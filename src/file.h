@@ -37,4 +37,12 @@ const char *file_strerror(int err, size_t max);
  */
 const char *file_home(void);
 
+/*
+ * Replace path with data, atomically (a temporary file, mode 0600, in the
+ * same directory, synced and renamed), unless it already holds exactly
+ * that: then nothing is written and 1 is returned.  0 written, -1 with
+ * errno.  A reader sees the old content or the new, never a mix.
+ */
+int	 file_write_atomic(const char *path, const char *data, size_t len);
+
 #endif /* VTOKEN_FILE_H */

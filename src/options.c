@@ -40,7 +40,13 @@ enum {
 	OPT_SHELL,
 	OPT_UNSET,
 	OPT_KEY_VAR,
-	OPT_URL_VAR
+	OPT_URL_VAR,
+	OPT_CACHE,
+	OPT_NO_CACHE,
+	OPT_MIN_TTL,
+	OPT_ALL,
+	OPT_WRITE_ENV,
+	OPT_WRITE_TOKEN
 };
 
 static const struct option options_long[] = {
@@ -62,6 +68,12 @@ static const struct option options_long[] = {
 	{ "unset",		no_argument,	   NULL, OPT_UNSET },
 	{ "key-var",		required_argument, NULL, OPT_KEY_VAR },
 	{ "url-var",		required_argument, NULL, OPT_URL_VAR },
+	{ "cache",		required_argument, NULL, OPT_CACHE },
+	{ "no-cache",		no_argument,	   NULL, OPT_NO_CACHE },
+	{ "min-ttl",		required_argument, NULL, OPT_MIN_TTL },
+	{ "all",		no_argument,	   NULL, OPT_ALL },
+	{ "write-env",		required_argument, NULL, OPT_WRITE_ENV },
+	{ "write-token",	required_argument, NULL, OPT_WRITE_TOKEN },
 	{ NULL,			0,		   NULL, 0 }
 };
 
@@ -76,6 +88,9 @@ static const struct {
 	{ OPT_UNSET,	CMDOPT_UNSET,	"--unset" },
 	{ OPT_KEY_VAR,	CMDOPT_VARS,	"--key-var" },
 	{ OPT_URL_VAR,	CMDOPT_VARS,	"--url-var" },
+	{ OPT_ALL,	CMDOPT_ALL,	"--all" },
+	{ OPT_WRITE_ENV, CMDOPT_WRITE,	"--write-env" },
+	{ OPT_WRITE_TOKEN, CMDOPT_WRITE, "--write-token" },
 };
 
 /* The word getopt stopped at, for messages. */
@@ -112,6 +127,15 @@ options_set_cmd(struct cmd_args *args, int id, const char *arg, int *used)
 		break;
 	case OPT_URL_VAR:
 		args->url_var = arg;
+		break;
+	case OPT_ALL:
+		args->all = 1;
+		break;
+	case OPT_WRITE_ENV:
+		args->write_env = arg;
+		break;
+	case OPT_WRITE_TOKEN:
+		args->write_token = arg;
 		break;
 	}
 }
@@ -192,6 +216,9 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 		case OPT_CREDENTIALS:	cli->credentials = optarg; break;
 		case OPT_SCOPES:	cli->scopes = optarg; break;
 		case OPT_TIMEOUT:	cli->timeout = optarg; break;
+		case OPT_CACHE:		cli->cache = optarg; break;
+		case OPT_NO_CACHE:	cli->no_cache = 1; break;
+		case OPT_MIN_TTL:	cli->min_ttl = optarg; break;
 		case 'v':		cli->verbose++; break;
 		case 'q':		cli->quiet = 1; break;
 		case 'h':		cli->help = 1; break;
@@ -423,6 +450,20 @@ options_check(struct vt_ctx *ctx)
 		    "with s, m or h, between 1s and 1h", ctx->timeout.value,
 		    ctx->timeout.origin);
 	ctx->timeout_sec = (int)secs;
+	if (options_parse_duration(ctx->min_ttl.value, &secs) != 0 ||
+	    secs > 86400)
+		return vt_err(options_bad_code(&ctx->min_ttl), "invalid "
+		    "minimum lifetime '%s' (from %s): use whole seconds, or a "
+		    "number with s, m or h, up to 24h", ctx->min_ttl.value,
+		    ctx->min_ttl.origin);
+	ctx->min_ttl_sec = secs;
+	if (strcmp(ctx->cache.value, "auto") != 0 &&
+	    strcmp(ctx->cache.value, "keyring") != 0 &&
+	    strcmp(ctx->cache.value, "file") != 0 &&
+	    strcmp(ctx->cache.value, "none") != 0)
+		return vt_err(options_bad_code(&ctx->cache), "invalid cache "
+		    "'%s' (from %s): expected auto, keyring, file or none",
+		    ctx->cache.value, ctx->cache.origin);
 	if ((ctx->scope_list = options_parse_scopes(ctx->scopes.value)) ==
 	    NULL)
 		return vt_err(options_bad_code(&ctx->scopes), "invalid scopes "
@@ -467,11 +508,13 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", NULL };
 	static const char *const location_env[] = { "GOOGLE_CLOUD_LOCATION",
 	    NULL };
+	static const char *const cache_env[] = { "VTOKEN_CACHE", NULL };
 	const char	*v;
 	char		*path;
 	int		 r, explicit = 1;
 
 	ctx->verbosity = cli->quiet ? -1 : cli->verbose;
+	ctx->cli = cli;
 	if (cli->profile != NULL)
 		setting_set(&ctx->profile, cli->profile, "--profile");
 	else if ((v = options_env("VTOKEN_PROFILE")) != NULL)
@@ -502,6 +545,13 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    "scopes", VT_SCOPE_CLOUD_PLATFORM);
 	options_pick(ctx, &ctx->timeout, NULL, cli->timeout, "--timeout",
 	    NULL, "timeout", "30s");
+	options_pick(ctx, &ctx->cache, NULL, cli->cache, "--cache",
+	    cache_env, "cache", "auto");
+	/* env and exec export a value that outlives the call. */
+	options_pick(ctx, &ctx->min_ttl, NULL, cli->min_ttl, "--min-ttl",
+	    NULL, "min_ttl", cli->cmd != NULL && cli->cmd->min_ttl != NULL ?
+	    cli->cmd->min_ttl : "5m");
+	ctx->no_cache = cli->no_cache;
 	if ((r = options_check(ctx)) != 0)
 		return r;
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;

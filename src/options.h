@@ -25,6 +25,9 @@ struct cli {
 	const char	*credentials;
 	const char	*scopes;
 	const char	*timeout;
+	const char	*cache;
+	const char	*min_ttl;
+	int		 no_cache;
 	int		 verbose;	/* count of -v */
 	int		 quiet;
 	int		 help;

@@ -126,7 +126,7 @@ source_authorized_user_new(json_object *obj, const char *path,
 	struct source	*src = NULL;
 	const char	*id, *secret, *refresh, *uri, *quota, *account;
 	const char	*universe;
-	char		*what = NULL;
+	char		*what = NULL, *fp;
 	int		 r;
 
 	*out = NULL;
@@ -172,6 +172,13 @@ source_authorized_user_new(json_object *obj, const char *path,
 		src->identity = xasprintf("user credentials of OAuth client "
 		    "%s", id);
 	src->token_uri = xstrdup(uri);
+	/*
+	 * Every gcloud user shares one client id: the refresh token tells
+	 * users apart, and goes in hashed.
+	 */
+	fp = source_fingerprint(refresh);
+	src->cache_id = xasprintf("authorized_user\n%s\n%s", id, fp);
+	free(fp);
 	src->quota_project_id = quota != NULL ? xstrdup(quota) : NULL;
 	/* authorized_user files name no project: gcloud's config does. */
 	src->priv = au;

@@ -191,6 +191,8 @@ source_service_account_new(json_object *obj, const char *path,
 
 	src = source_new(&sa_ops, origin, path);
 	src->identity = xstrdup(email);
+	/* A rotated key of the same account shares the entry. */
+	src->cache_id = xasprintf("service_account\n%s", email);
 	src->token_uri = xstrdup(uri);
 	src->project_id = project != NULL ? xstrdup(project) : NULL;
 	src->quota_project_id = quota != NULL ? xstrdup(quota) : NULL;

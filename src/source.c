@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <glib.h>
 
 #include "vtoken.h"
 #include "log.h"
@@ -35,6 +38,8 @@ source_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	    src->ops->type, src->identity != NULL ? src->identity : "?");
 	if ((r = src->ops->fetch(src, ctx, tok)) != 0)
 		goto out;
+	if (tok->issued_at == 0)
+		tok->issued_at = time(NULL);
 	/* Every source's token passes here before anyone prints it. */
 	if (!output_token_valid(tok->access_token)) {
 		r = vt_err(VT_ERR_CRED, "the token from %s is not a valid "
@@ -52,6 +57,18 @@ out:
 	return r;
 }
 
+char *
+source_fingerprint(const char *secret)
+{
+	gchar	*hex;
+	char	*out;
+
+	hex = g_compute_checksum_for_string(G_CHECKSUM_SHA256, secret, -1);
+	out = xstrdup(hex);
+	g_free(hex);
+	return out;
+}
+
 void
 source_free(struct source *src)
 {
@@ -65,5 +82,6 @@ source_free(struct source *src)
 	free(src->token_uri);
 	free(src->project_id);
 	free(src->quota_project_id);
+	free(src->cache_id);
 	free(src);
 }

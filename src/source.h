@@ -33,6 +33,12 @@ struct source {
 	char	*token_uri;	/* where it mints, or NULL */
 	char	*project_id;	/* project the credential names, or NULL */
 	char	*quota_project_id; /* billing project, or NULL */
+	/*
+	 * What tells this credential's tokens apart, for the cache key:
+	 * type and principal, with any secret in it hashed (see
+	 * source_fingerprint).  NULL: its tokens are never cached.
+	 */
+	char	*cache_id;
 	void	*priv;
 };
 
@@ -42,6 +48,11 @@ struct source *source_new(const struct source_ops *ops, const char *origin,
 /* Mint a token: src->ops->fetch plus the checks every token gets. */
 int	 source_fetch(struct source *src, struct vt_ctx *ctx,
 	    struct token *tok);
+/*
+ * A fingerprint of a secret (SHA-256, hex), for cache_id: it tells two
+ * refresh tokens apart without revealing either.
+ */
+char	*source_fingerprint(const char *secret);
 /* Free a source and wipe its secrets.  Accepts NULL. */
 void	 source_free(struct source *src);
 

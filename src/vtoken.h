@@ -55,6 +55,7 @@ struct setting {
 struct token {
 	char	*access_token;
 	time_t	 expires_at;	/* Unix seconds */
+	time_t	 issued_at;	/* when it was minted; 0 if unknown */
 };
 
 /* One step of credential or project resolution, for `status`. */
@@ -73,6 +74,7 @@ struct trace_step {
 };
 
 struct config;
+struct cli;
 
 /*
  * Everything one run of vtoken knows: settings after precedence, the
@@ -80,6 +82,7 @@ struct config;
  */
 struct vt_ctx {
 	const char	*command;	/* the command being run */
+	const struct cli *cli;		/* the command line, for refresh --all */
 	struct config	*config;	/* the loaded profile, or NULL */
 
 	struct setting	 profile;
@@ -91,9 +94,13 @@ struct vt_ctx {
 	struct setting	 credentials;
 	struct setting	 scopes;
 	struct setting	 timeout;
+	struct setting	 cache;		/* auto, keyring, file or none */
+	struct setting	 min_ttl;
 
 	char		**scope_list;	/* parsed scopes, NULL-terminated */
 	int		 timeout_sec;
+	long		 min_ttl_sec;
+	int		 no_cache;	/* --no-cache: neither read nor write */
 	double		 deadline;	/* CLOCK_MONOTONIC seconds */
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
 

@@ -1,0 +1,199 @@
+/*
+ * keyring.c: finding the session bus, loading the vtoken-keyring module,
+ * and forwarding the cache backend and keystore calls to it.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vtoken.h"
+#include "cache.h"
+#include "keyring.h"
+#include "keyringmod.h"
+#include "keystore.h"
+#include "log.h"
+#include "module.h"
+#include "xmalloc.h"
+
+/* Each keyring call's bound: a wedged daemon must not hang a shell. */
+#define KEYRING_TIMEOUT_MS	500
+
+static const struct vt_keyring_api *kr;
+static int		 kr_state;	/* 0 untried, 1 open, -1 unavailable */
+static const char	*kr_why;
+
+/* A socket of ours at path: the user's bus. */
+static int
+keyring_bus_socket(const char *path)
+{
+	struct stat	st;
+
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_uid == geteuid();
+}
+
+/*
+ * 1 if there is a session bus to ask.  Without an address GLib would
+ * try to autolaunch one (and with $DISPLAY, dbus-launch): never that.
+ */
+static int
+keyring_find_bus(void)
+{
+	const char	*v;
+	char		 path[4096];
+
+	if ((v = getenv("DBUS_SESSION_BUS_ADDRESS")) != NULL && *v != '\0')
+		return 1;
+	if ((v = getenv("XDG_RUNTIME_DIR")) != NULL && v[0] == '/' &&
+	    (size_t)snprintf(path, sizeof path, "%s/bus", v) < sizeof path &&
+	    keyring_bus_socket(path))
+		goto found;
+	snprintf(path, sizeof path, "/run/user/%lu/bus",
+	    (unsigned long)geteuid());
+	if (keyring_bus_socket(path))
+		goto found;
+	return 0;
+found:
+	/* What cron lacks and systemd's user session would have set. */
+	{
+		char	*addr = xasprintf("unix:path=%s", path);
+
+		setenv("DBUS_SESSION_BUS_ADDRESS", addr, 1);
+		free(addr);
+	}
+	return 1;
+}
+
+int
+keyring_open(const char **why)
+{
+	const void	*api;
+
+	if (kr_state == 0) {
+		kr_state = -1;
+		if (!keyring_find_bus())
+			kr_why = "no session bus";
+		else if (module_load("keyring", "vt_keyring_api", &api) != 0) {
+			log_info("%s", vt_errmsg());
+			vt_err_clear();
+			kr_why = "the keyring module is not installed";
+		} else if (((const struct vt_keyring_api *)api)->version !=
+		    VT_KEYRING_API_VERSION)
+			kr_why = "the keyring module belongs to another version";
+		else if (((const struct vt_keyring_api *)api)->open(
+		    KEYRING_TIMEOUT_MS, &kr_why) == 0) {
+			kr = api;
+			kr_state = 1;
+		}
+	}
+	*why = kr_why;
+	if (kr_state == 1)
+		return 0;
+	return vt_err(VT_ERR_CONFIG, "the keyring is unavailable: %s",
+	    kr_why);
+}
+
+const char *
+keyring_collection(void)
+{
+	return kr_state == 1 ? kr->collection() : NULL;
+}
+
+static int
+keyring_ready(void)
+{
+	const char	*why;
+
+	return keyring_open(&why);
+}
+
+static int
+kr_get(const char *key, struct token *tok, struct cache_entry *meta)
+{
+	int	r;
+
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->get(key, tok, meta);
+}
+
+static int
+kr_put(const char *key, const struct cache_entry *meta,
+    const struct token *tok)
+{
+	int	r;
+
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->put(key, meta, tok);
+}
+
+static int
+kr_del(const char *key)
+{
+	int	r;
+
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->del(key);
+}
+
+static int
+kr_list(struct cache_entry **out, size_t *n)
+{
+	int	r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->list(out, n);
+}
+
+const struct cache_backend cache_keyring_backend = {
+	.name = "keyring",
+	.get = kr_get,
+	.put = kr_put,
+	.del = kr_del,
+	.list = kr_list,
+};
+
+int
+keystore_get(struct vt_ctx *ctx, const char *profile, char **key)
+{
+	int	r;
+
+	(void)ctx;
+	*key = NULL;
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->key_get(profile, key);
+}
+
+int
+keystore_set(struct vt_ctx *ctx, const char *profile, const char *key)
+{
+	int	r;
+
+	(void)ctx;
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->key_set(profile, key);
+}
+
+int
+keystore_delete(struct vt_ctx *ctx, const char *profile)
+{
+	int	r;
+
+	(void)ctx;
+	if ((r = keyring_ready()) != 0)
+		return r;
+	return kr->key_del(profile);
+}

@@ -1,0 +1,35 @@
+/*
+ * keyringmod.h: the table the vtoken-keyring module exports (see
+ * module.h); keyring.c forwards to it.  Every call is bounded in time.
+ */
+#ifndef VTOKEN_KEYRINGMOD_H
+#define VTOKEN_KEYRINGMOD_H
+
+#include "cache.h"
+
+#define VT_KEYRING_API_VERSION	1
+
+struct vt_keyring_api {
+	int	  version;
+	/*
+	 * Connect to the Secret Service and find an unlocked collection
+	 * for tokens, each step within timeout_ms.  0, or -1 and *why (a
+	 * static phrase: "no Secret Service", "the keyring is locked").
+	 */
+	int	(*open)(int timeout_ms, const char **why);
+	/* The cache backend calls (cache.h's struct cache_backend). */
+	int	(*get)(const char *key, struct token *tok,
+		    struct cache_entry *meta);
+	int	(*put)(const char *key, const struct cache_entry *meta,
+		    const struct token *tok);
+	int	(*del)(const char *key);
+	int	(*list)(struct cache_entry **out, size_t *n);
+	/* API keys, one per profile (keystore.h). */
+	int	(*key_get)(const char *profile, char **key);
+	int	(*key_set)(const char *profile, const char *key);
+	int	(*key_del)(const char *profile);
+	/* Which collection holds tokens ("session" or "default"). */
+	const char *(*collection)(void);
+};
+
+#endif /* VTOKEN_KEYRINGMOD_H */
