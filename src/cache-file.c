@@ -71,6 +71,20 @@ cf_check_dir(int fd, const char *path)
 }
 
 /*
+ * 1 if open(O_NOFOLLOW) failed with err because path is a symlink: ELOOP,
+ * or with O_DIRECTORY ENOTDIR, which Linux reports first.
+ */
+static int
+cf_is_symlink(const char *path, int err)
+{
+	struct stat	st;
+
+	if (err == ELOOP)
+		return 1;
+	return err == ENOTDIR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/*
  * Open (creating it 0700 when create is set, with its parents) and check
  * the cache directory.  Returns the descriptor, 1 when it does not exist
  * and create is not set, or VT_ERR_CONFIG.
@@ -106,8 +120,8 @@ cf_open_dir(int create, int *dfd)
 			goto out;
 		}
 		r = vt_err(VT_ERR_CONFIG, "cannot open cache directory '%s': "
-		    "%s", path, errno == ELOOP ? "it is a symbolic link" :
-		    strerror(errno));
+		    "%s", path, cf_is_symlink(path, errno) ?
+		    "it is a symbolic link" : strerror(errno));
 		goto out;
 	}
 	if ((r = cf_check_dir(fd, path)) != 0) {
