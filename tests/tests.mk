@@ -26,3 +26,12 @@ SH_TESTS += \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
 	tests/t/t9200-man.sh
+
+# The token cache: file backend, stale-if-error, keyring, single flight,
+# refresh.
+SH_TESTS += \
+	tests/t/t4000-cache-file.sh \
+	tests/t/t4050-stale-if-error.sh \
+	tests/t/t4100-keyring.sh \
+	tests/t/t4200-single-flight.sh \
+	tests/t/t4300-refresh.sh
