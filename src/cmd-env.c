@@ -75,7 +75,7 @@ cmd_env_check_url(struct vt_ctx *ctx, enum shell sh, const char *url)
 
 int
 cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
-    const char *url_opt, int unset, char **text)
+    const char *url_opt, int unset, const struct token *have, char **text)
 {
 	struct source	*src = NULL;
 	struct token	 tok = { 0 };
@@ -105,11 +105,13 @@ cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
 		    (r = resolve_project(ctx, src)) != 0 ||
 		    (r = resolve_base_url(ctx, &base_url)) != 0 ||
 		    (r = cmd_env_check_url(ctx, sh, base_url)) != 0 ||
-		    (r = cache_token(ctx, src, &tok)) != 0)
+		    (have == NULL && (r = cache_token(ctx, src, &tok)) != 0))
 			goto out;
-		vars[0].value = tok.access_token;
+		if (have == NULL)
+			have = &tok;
+		vars[0].value = have->access_token;
 		vars[1].value = base_url;
-		vars[2].value = output_rfc3339(tok.expires_at, when,
+		vars[2].value = output_rfc3339(have->expires_at, when,
 		    sizeof when);
 	}
 	if ((*text = output_env(sh, vars, 3, unset)) == NULL) {
@@ -136,7 +138,7 @@ cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
 		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
 	if ((r = cmd_env_render(ctx, sh, args->key_var, args->url_var,
-	    args->unset, &text)) == 0)
+	    args->unset, NULL, &text)) == 0)
 		r = cmd_print(text);
 	secret_free(text);
 	return r;

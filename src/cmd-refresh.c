@@ -57,8 +57,9 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
 		goto out;
 	if (args->write_env != NULL) {
-		/* The token just cached is what this finds. */
-		if ((r = cmd_env_render(ctx, sh, NULL, NULL, 0, &text)) != 0 ||
+		/* The same token, even when nothing is cached. */
+		if ((r = cmd_env_render(ctx, sh, NULL, NULL, 0, &tok,
+		    &text)) != 0 ||
 		    (r = refresh_write(args->write_env, text, "variables",
 		    &n1)) != 0)
 			goto out;

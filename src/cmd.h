@@ -83,9 +83,11 @@ int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
 /*
  * Resolve, mint (through the cache) and render env's variables for shell
  * sh into *text (a secret: secret_free it) (cmd-env.c).  key_opt and
- * url_opt are --key-var and --url-var, or NULL.
+ * url_opt are --key-var and --url-var, or NULL.  have: a token already
+ * minted for ctx, used instead of minting (NULL: mint).
  */
 int	 cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
-	    const char *url_opt, int unset, char **text);
+	    const char *url_opt, int unset, const struct token *have,
+	    char **text);
 
 #endif /* VTOKEN_CMD_H */
