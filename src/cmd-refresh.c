@@ -119,7 +119,8 @@ refresh_all(struct vt_ctx *ctx, struct cmd_args *args)
 			failed++;
 			if (first == 0)
 				first = r;
-			log_warn("profile '%s': %s", names[i], vt_errmsg());
+			/* What cron mails: shown even with -q. */
+			log_error("profile '%s': %s", names[i], vt_errmsg());
 			vt_err_clear();
 		}
 		ctx_release(&pctx);

@@ -72,6 +72,16 @@ log_vprint(const char *prefix, const char *fmt, va_list ap)
 }
 
 void
+log_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vprint("", fmt, ap);
+	va_end(ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	va_list	ap;

@@ -15,6 +15,11 @@
 void	 log_init(int verbosity);
 int	 log_level(void);
 
+/*
+ * "vtoken: ...", even when quiet: a failure that is not the run's last
+ * (one profile of refresh --all).
+ */
+void	 log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vtoken: warning: ..." unless quiet. */
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vtoken: ..." at level >= 1 (-v). */
