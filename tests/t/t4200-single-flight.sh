@@ -1,0 +1,116 @@
+#!/bin/sh
+# t4200-single-flight: 50 processes on a cold cache make one token
+# request, and all print the same token (file backend; the keyring too
+# when gnome-keyring-daemon and dbus-run-session are installed).
+
+# shellcheck source=tests/lib.sh
+. "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+
+SA=vt-flight@vt-test.iam.gserviceaccount.com
+TOKEN_RE='^ya29\.mock-[0-9]+-[A-Za-z0-9_-]+$'
+N=50
+
+mock_start
+KEY=$(gen_sa_key sa)
+mock_add_sa "$SA" "$KEY"
+make_sa_file "$T/sa.json" "$SA" "$KEY" "$MOCK_URL/token"
+GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
+export GOOGLE_APPLICATION_CREDENTIALS
+
+# The mock answers late, so that all of them find the cache cold.
+mock_fault '{"delay":0.3}'
+
+# flight DIR ARGS...: start N `vtoken token ARGS` at once, outputs in DIR,
+# and wait for them all.
+flight() {
+	fl_dir=$1
+	shift
+	mkdir -p "$fl_dir"
+	fl_i=0
+	fl_pids=
+	while [ $fl_i -lt $N ]; do
+		"$VTOKEN" token "$@" >"$fl_dir/$fl_i.out" 2>"$fl_dir/$fl_i.err" &
+		fl_pids="$fl_pids $!:$fl_i"
+		fl_i=$((fl_i + 1))
+	done
+	: >"$fl_dir/status"
+	for fl_p in $fl_pids; do
+		wait "${fl_p%%:*}"
+		echo "${fl_p#*:} $?" >>"$fl_dir/status"
+	done
+}
+
+# check_flight DIR WHAT: the TAP lines for one flight.
+check_flight() {
+	is "$(awk '$2 != 0' "$1/status" | wc -l | tr -d ' ')" 0 \
+	    "$2: all $N exit 0"
+	is "$(cat "$1"/[0-9]*.out | sort -u | wc -l | tr -d ' ')" 1 \
+	    "$2: all print the same token"
+	like "$(cat "$1/0.out")" "$TOKEN_RE" "$2: a token from the mock"
+	is "$(cat "$1"/[0-9]*.out | wc -l | tr -d ' ')" $N "$2: $N lines in all"
+	is "$(mock_count /token)" 1 "$2: one request at the mock"
+	is "$(cat "$1"/[0-9]*.err)" "" "$2: nothing on stderr"
+}
+
+t0=$(now_ms)
+flight "$T/file" --cache file
+diag "file: $N runs in $(($(now_ms) - t0)) ms"
+check_flight "$T/file" "file cache"
+is "$(cat "$XDG_CACHE_HOME"/vtoken/*.json | wc -l | tr -d ' ')" 1 \
+    "one cache entry"
+
+# Without a runtime directory, the lock goes to the cache directory.
+mock_log_clear
+rm -rf "$XDG_CACHE_HOME/vtoken"
+(
+	unset XDG_RUNTIME_DIR
+	flight "$T/noruntime" --cache file
+)
+check_flight "$T/noruntime" "no XDG_RUNTIME_DIR"
+set -- "$XDG_CACHE_HOME"/vtoken/*.lock
+[ -e "$1" ]
+ok $? "the lock file is in the cache directory"
+
+# The keyring: the same, under a private session bus.
+if command -v dbus-run-session >/dev/null 2>&1 &&
+    command -v gnome-keyring-daemon >/dev/null 2>&1 &&
+    command -v dbus-send >/dev/null 2>&1; then
+	mock_log_clear
+	rm -rf "$XDG_CACHE_HOME/vtoken"
+	mkdir -p "$T/kr"
+	# The flight, as a script run on a private bus with the keyring.
+	cat >"$T/kr/run.sh" <<-EOF
+	echo vtoken-test | gnome-keyring-daemon --unlock \
+	    --components=secrets >/dev/null 2>"$T/kr/gkd.err" || exit 1
+	# It forks: wait until it owns its name, or D-Bus activates another.
+	n=0
+	until dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+	    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+	    string:org.freedesktop.secrets 2>/dev/null | grep -q true; do
+		n=\$((n + 1))
+		[ \$n -gt 100 ] && exit 1
+		sleep 0.05
+	done
+	i=0
+	pids=
+	while [ \$i -lt $N ]; do
+		"$VTOKEN" token --cache keyring >"$T/kr/\$i.out" 2>"$T/kr/\$i.err" &
+		pids="\$pids \$!:\$i"
+		i=\$((i + 1))
+	done
+	: >"$T/kr/status"
+	for p in \$pids; do
+		wait "\${p%%:*}"
+		echo "\${p#*:} \$?" >>"$T/kr/status"
+	done
+	EOF
+	dbus-run-session -- sh "$T/kr/run.sh" 2>>"$T/kr/dbus.err"
+	check_flight "$T/kr" "keyring"
+	[ ! -d "$XDG_CACHE_HOME/vtoken" ] ||
+	    [ -z "$(ls "$XDG_CACHE_HOME/vtoken"/*.json 2>/dev/null)" ]
+	ok $? "keyring: no file under the cache directory"
+else
+	skip "no dbus-run-session, dbus-send or gnome-keyring-daemon" 7
+fi
+
+done_testing
