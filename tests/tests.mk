@@ -35,3 +35,4 @@ SH_TESTS += \
 	tests/t/t4100-keyring.sh \
 	tests/t/t4200-single-flight.sh \
 	tests/t/t4300-refresh.sh
+EXTRA_DIST += tests/mock/locked-secrets.py
