@@ -25,7 +25,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
 libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libcmocka-dev \
 python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux \
-valgrind"
+valgrind dbus gnome-keyring libsecret-tools python3-gi"
 
 # The minting tests run again with valgrind in front of vtoken.
 VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
