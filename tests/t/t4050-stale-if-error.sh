@@ -9,7 +9,7 @@
 
 SA=vt-stale@vt-test.iam.gserviceaccount.com
 CDIR=$XDG_CACHE_HOME/vtoken
-VTOKEN_CACHE=file
+VTOKEN_CACHE="file"
 export VTOKEN_CACHE
 
 mock_start

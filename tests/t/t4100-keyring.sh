@@ -60,12 +60,14 @@ bus_start() {
 # bus_stop: end the bus (and with it the keyring daemon).
 bus_stop() {
 	[ -n "$BUS_PID" ] || return 0
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	timeout 5 sh -c 'echo >"$1"' sh "$BUS_DIR/ctl"
 	wait "$BUS_PID" 2>/dev/null
 	BUS_PID=
 	off_bus
 }
 
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	bus_stop
 	for p in $PIDS_TO_KILL; do

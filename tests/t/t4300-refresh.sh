@@ -14,7 +14,7 @@ SA2=vt-other@vt-test.iam.gserviceaccount.com
 TOKEN_RE='ya29\.mock-[0-9]+-[A-Za-z0-9_-]+'
 CDIR=$XDG_CACHE_HOME/vtoken
 CONF=$XDG_CONFIG_HOME/vtoken/config
-VTOKEN_CACHE=file
+VTOKEN_CACHE="file"
 export VTOKEN_CACHE
 
 mock_start
@@ -33,6 +33,14 @@ credentials = $T/sa.json
 project = vt-other-project
 credentials = $T/sa2.json
 EOF
+
+# sourced FILE [CMD]: `. FILE` in a clean sh, then CMD (default: echo the
+# token variable).
+# shellcheck disable=SC2016 # expanded by the inner shell
+sourced() {
+	env -i PATH="$PATH" sh -c '. "$1" && eval "$2"' sh "$1" \
+	    "${2:-echo \"\$OPENAI_API_KEY\"}"
+}
 
 inode_mtime() {
 	stat -c '%i %Y' "$1"
@@ -102,7 +110,9 @@ vt_ok "refresh --write-env"
 like "$VT_OUT" "; wrote variables '$T/w/env'\$" "says it wrote the file"
 is "$(stat -c %a "$T/w/env")" 600 "mode 0600"
 tok=$(json_get "$(entry)" access_token)
-got=$(env -i PATH="$PATH" sh -c '. "$1" && echo "$OPENAI_API_KEY $OPENAI_BASE_URL $VTOKEN_EXPIRES_AT"' sh "$T/w/env")
+# shellcheck disable=SC2016 # expanded by the inner shell
+got=$(sourced "$T/w/env" \
+    'echo "$OPENAI_API_KEY $OPENAI_BASE_URL $VTOKEN_EXPIRES_AT"')
 like "$got" "^$tok https://us-central1-aiplatform\\.googleapis\\.com/v1/projects/vt-refresh-project/locations/us-central1/endpoints/openapi [0-9T:-]+Z\$" \
     "the dotenv file parses in sh: token, base URL, expiry"
 grep -q '^export ' "$T/w/env"
@@ -117,7 +127,8 @@ vt refresh --write-env "$T/w/env" --shell sh
 like "$VT_OUT" "; wrote variables" "--shell sh: another content, written"
 grep -q '^export OPENAI_API_KEY=' "$T/w/env"
 ok $? "in sh syntax"
-got=$(env -i PATH="$PATH" sh -c '. "$1" && sh -c "echo \$OPENAI_API_KEY"' sh "$T/w/env")
+# shellcheck disable=SC2016 # expanded by the inner shell
+got=$(sourced "$T/w/env" 'sh -c "echo \$OPENAI_API_KEY"')
 is "$got" "$tok" "exported to children"
 before=$(inode_mtime "$T/w/env")
 
@@ -130,7 +141,7 @@ newtok=$(json_get "$(entry)" access_token)
 ok $? "one was minted"
 [ "$(inode_mtime "$T/w/env")" != "$before" ]
 ok $? "the variables file is replaced"
-got=$(env -i PATH="$PATH" sh -c '. "$1" && echo "$OPENAI_API_KEY"' sh "$T/w/env")
+got=$(sourced "$T/w/env")
 is "$got" "$newtok" "with the new token"
 is "$(cat "$T/w/token")" "$newtok" "--write-token: the bare token"
 is "$(wc -l <"$T/w/token" | tr -d ' ')" 1 "on one line"
@@ -151,7 +162,7 @@ is "$#" 2 "no temporary file left beside them"
 n=$(mock_count /token)
 vt refresh --no-cache --write-env "$T/w/env2" --write-token "$T/w/token2"
 vt_ok "refresh --no-cache --write-env --write-token"
-got=$(env -i PATH="$PATH" sh -c '. "$1" && echo "$OPENAI_API_KEY"' sh "$T/w/env2")
+got=$(sourced "$T/w/env2")
 is "$got" "$(cat "$T/w/token2")" "both files hold the same token"
 is "$(mock_count /token)" $((n + 1)) "one request"
 
@@ -243,7 +254,7 @@ done
 wait $pids
 is "$(cat "$T"/c.*.out)" "" "10 concurrent refresh runs print nothing"
 is "$(mock_count /token)" 1 "and mint once"
-got=$(env -i PATH="$PATH" sh -c '. "$1" && echo "$OPENAI_API_KEY"' sh "$T/w/env")
+got=$(sourced "$T/w/env")
 is "$got" "$(json_get "$(entry)" access_token)" "the file holds the cached token"
 set -- "$T"/w/env*
 is "$*" "$T/w/env $T/w/env2" "no temporary file left"
@@ -262,7 +273,7 @@ mock_fault_clear
 vt refresh -q --write-env "$T/w/env"
 is "$VT_STATUS/$VT_OUT/$VT_ERR" "0//" "after a kill -9 holding the lock, the next run works"
 within 2000 "at once: the lock died with its holder"
-got=$(env -i PATH="$PATH" sh -c '. "$1" && echo "$OPENAI_API_KEY"' sh "$T/w/env")
+got=$(sourced "$T/w/env")
 is "$got" "$(json_get "$(entry)" access_token)" "and writes the new token"
 set -- "$T"/w/env*
 is "$*" "$T/w/env $T/w/env2" "no temporary file left"
