@@ -272,7 +272,7 @@ int
 source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
 {
 	const char	*home = file_home(), *v = ctx->api_key_file.value;
-	char		*step, *path = NULL, *key = NULL, *why;
+	char		*step, *path = NULL, *key = NULL, *why, *origin = NULL;
 
 	step = ctx->api_key_file.origin != NULL ? xasprintf("%s%s",
 	    ctx->api_key_file.origin, ctx->api_key_file.origin[0] == '-' ?
@@ -295,9 +295,11 @@ source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
 		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
 		goto out;
 	}
-	r = apikey_take(ctx, step, &key, step, path, out);
+	origin = xasprintf("file '%s' (%s)", path, step);
+	r = apikey_take(ctx, step, &key, origin, path, out);
 out:
 	secret_free(key);
+	free(origin);
 	free(why);
 	free(path);
 	free(step);

@@ -405,7 +405,7 @@ md_status_err(long status, const char *host, const char *what)
 		return vt_err(VT_ERR_CONFIG, "the metadata server at %s has "
 		    "no %s (HTTP 404): attach a service account to this "
 		    "instance, or use --credentials FILE", host, what);
-	if (status == 401 || status == 403)
+	if (status == 400 || status == 401 || status == 403)
 		return vt_err(VT_ERR_CRED, "the metadata server at %s refused "
 		    "the %s request (HTTP %ld): check the instance's service "
 		    "account and access scopes", host, what, status);
