@@ -53,6 +53,11 @@ is "$(mock_get $TOK query)" "" "no scopes parameter for the default scope"
 is "$(mock_count /)" 0 "GCE_METADATA_HOST set: no probe"
 is "$(mock_count /token)" 0 "nothing went to an OAuth endpoint"
 
+vt -vvv token
+vt_ok "token at -vvv"
+unlike "$VT_ERR" "$(mock_get $TOK issued)" "the -vvv trace does not show the token"
+like "$VT_ERR" 'Metadata-Flavor: Google' "but shows the header"
+
 vt token --scopes cloud-platform,userinfo.email
 vt_ok "token --scopes"
 is "$(mock_get $TOK scopes)" "$CP,$UE" "scopes= lists them, comma-separated"
