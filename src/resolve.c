@@ -120,10 +120,11 @@ resolve_adc(struct vt_ctx *ctx, int r, struct source **out)
 	struct stat	 sb;
 	const char	*env;
 	char		*path = NULL;
+	size_t		 i;
 
 	if (r == 1 && ctx->gemini) {
-		for (r = 0; steps[r] != NULL; r++)
-			ctx_trace(ctx, "credentials", steps[r], TRACE_SKIPPED,
+		for (i = 0; steps[i] != NULL; i++)
+			ctx_trace(ctx, "credentials", steps[i], TRACE_SKIPPED,
 			    "the Gemini API needs an API key");
 		return 1;
 	}
