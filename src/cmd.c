@@ -21,6 +21,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_refresh_entry,
 	&cmd_status_entry,
 	&cmd_cache_entry,
+	&cmd_key_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -74,6 +75,9 @@ cmd_usage(int to_stdout)
 "  --base-url URL        the whole base URL, for private endpoints\n"
 "  --credentials FILE    credential file; else GOOGLE_APPLICATION_CREDENTIALS,\n"
 "                        else gcloud's application default credentials\n"
+"  --api-key-file FILE   a Gemini API key, read from FILE (one line)\n"
+"  --vertex              Vertex AI only: ignore API keys\n"
+"  --gemini              the Gemini API: an API key is required\n"
 "  --scopes LIST         OAuth scopes, default cloud-platform\n"
 "  --timeout DURATION    bound on the whole call, default 30s\n"
 "  --cache BACKEND       auto (default), keyring, file or none (VTOKEN_CACHE)\n"

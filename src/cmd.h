@@ -57,6 +57,7 @@ extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_refresh_entry;
 extern const struct cmd_entry cmd_header_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_key_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_token_entry;
 

@@ -81,6 +81,8 @@ ctx_release(struct vt_ctx *ctx)
 	setting_release(&ctx->api_version);
 	setting_release(&ctx->base_url);
 	setting_release(&ctx->credentials);
+	setting_release(&ctx->api_key_file);
+	setting_release(&ctx->backend);
 	setting_release(&ctx->scopes);
 	setting_release(&ctx->timeout);
 	setting_release(&ctx->cache);

@@ -46,7 +46,10 @@ enum {
 	OPT_MIN_TTL,
 	OPT_ALL,
 	OPT_WRITE_ENV,
-	OPT_WRITE_TOKEN
+	OPT_WRITE_TOKEN,
+	OPT_API_KEY_FILE,
+	OPT_VERTEX,
+	OPT_GEMINI
 };
 
 static const struct option options_long[] = {
@@ -57,6 +60,9 @@ static const struct option options_long[] = {
 	{ "api-version",	required_argument, NULL, OPT_API_VERSION },
 	{ "base-url",		required_argument, NULL, OPT_BASE_URL },
 	{ "credentials",	required_argument, NULL, OPT_CREDENTIALS },
+	{ "api-key-file",	required_argument, NULL, OPT_API_KEY_FILE },
+	{ "vertex",		no_argument,	   NULL, OPT_VERTEX },
+	{ "gemini",		no_argument,	   NULL, OPT_GEMINI },
 	{ "scopes",		required_argument, NULL, OPT_SCOPES },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
@@ -214,6 +220,16 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 		case OPT_API_VERSION:	cli->api_version = optarg; break;
 		case OPT_BASE_URL:	cli->base_url = optarg; break;
 		case OPT_CREDENTIALS:	cli->credentials = optarg; break;
+		case OPT_API_KEY_FILE:	cli->api_key_file = optarg; break;
+		case OPT_VERTEX:
+		case OPT_GEMINI:
+			if (cli->backend != NULL &&
+			    strcmp(cli->backend, c == OPT_VERTEX ? "vertex" :
+			    "gemini") != 0)
+				return vt_err(VT_ERR_USAGE, "--vertex and "
+				    "--gemini exclude each other; give one");
+			cli->backend = c == OPT_VERTEX ? "vertex" : "gemini";
+			break;
 		case OPT_SCOPES:	cli->scopes = optarg; break;
 		case OPT_TIMEOUT:	cli->timeout = optarg; break;
 		case OPT_CACHE:		cli->cache = optarg; break;
@@ -247,6 +263,9 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 	args->argv = argv + optind;
 	if (cli->help || cli->version)
 		return 0;
+	if (cli->credentials != NULL && cli->api_key_file != NULL)
+		return vt_err(VT_ERR_USAGE, "--credentials and --api-key-file "
+		    "name two different credentials; give one");
 	if (cli->cmd == NULL)
 		return options_check_cmd(NULL, used);
 	if (options_check_cmd(cli->cmd, used) != 0)
@@ -485,6 +504,18 @@ options_check(struct vt_ctx *ctx)
 	if (ctx->credentials.value != NULL && *ctx->credentials.value == '\0')
 		return vt_err(options_bad_code(&ctx->credentials), "empty "
 		    "credential file name (from %s)", ctx->credentials.origin);
+	if (ctx->api_key_file.value != NULL &&
+	    *ctx->api_key_file.value == '\0')
+		return vt_err(options_bad_code(&ctx->api_key_file), "empty API "
+		    "key file name (from %s)", ctx->api_key_file.origin);
+	if (ctx->backend.value != NULL &&
+	    strcmp(ctx->backend.value, "vertex") != 0 &&
+	    strcmp(ctx->backend.value, "gemini") != 0)
+		return vt_err(options_bad_code(&ctx->backend), "invalid "
+		    "backend '%s' (from %s): expected vertex or gemini",
+		    ctx->backend.value, ctx->backend.origin);
+	ctx->gemini = ctx->backend.value != NULL &&
+	    strcmp(ctx->backend.value, "gemini") == 0;
 	if (ctx->project.value != NULL &&
 	    !vertex_valid_project(ctx->project.value))
 		return vt_err(options_bad_code(&ctx->project), "invalid "
@@ -541,6 +572,11 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    NULL, "base_url", NULL);
 	options_pick(ctx, &ctx->credentials, NULL, cli->credentials,
 	    "--credentials", NULL, "credentials", NULL);
+	options_pick(ctx, &ctx->api_key_file, NULL, cli->api_key_file,
+	    "--api-key-file", NULL, "api_key_file", NULL);
+	options_pick(ctx, &ctx->backend, NULL, cli->backend,
+	    cli->backend != NULL && strcmp(cli->backend, "vertex") == 0 ?
+	    "--vertex" : "--gemini", NULL, "backend", NULL);
 	options_pick(ctx, &ctx->scopes, NULL, cli->scopes, "--scopes", NULL,
 	    "scopes", VT_SCOPE_CLOUD_PLATFORM);
 	options_pick(ctx, &ctx->timeout, NULL, cli->timeout, "--timeout",

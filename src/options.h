@@ -23,6 +23,8 @@ struct cli {
 	const char	*api_version;
 	const char	*base_url;
 	const char	*credentials;
+	const char	*api_key_file;
+	const char	*backend;	/* "vertex" (--vertex), "gemini" */
 	const char	*scopes;
 	const char	*timeout;
 	const char	*cache;

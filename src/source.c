@@ -47,9 +47,13 @@ source_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		    src->token_uri != NULL ? src->token_uri : src->ops->type);
 		goto out;
 	}
-	log_info("got a token %s, expiring in %lds",
-	    log_redact(tok->access_token, buf, sizeof buf),
-	    (long)(tok->expires_at - time(NULL)));
+	if (tok->expires_at == 0)
+		log_info("got a key %s, which does not expire",
+		    log_redact(tok->access_token, buf, sizeof buf));
+	else
+		log_info("got a token %s, expiring in %lds",
+		    log_redact(tok->access_token, buf, sizeof buf),
+		    (long)(tok->expires_at - time(NULL)));
 	r = 0;
 out:
 	if (r != 0)

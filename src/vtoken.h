@@ -34,6 +34,9 @@
 #define VT_DEFAULT_ENDPOINT	"openapi"
 #define VT_DEFAULT_API_VERSION	"v1"
 #define VT_DEFAULT_TIMEOUT	30	/* seconds, the whole call */
+/* The Gemini API's OpenAI-compatible base URL, for API keys. */
+#define VT_GEMINI_BASE_URL \
+	"https://generativelanguage.googleapis.com/v1beta/openai/"
 
 /* Largest HTTP response body we accept; token replies are < 4 KiB. */
 #define VT_HTTP_MAX_BODY	(256 * 1024)
@@ -92,10 +95,14 @@ struct vt_ctx {
 	struct setting	 api_version;
 	struct setting	 base_url;
 	struct setting	 credentials;
+	struct setting	 api_key_file;
+	struct setting	 backend;	/* "vertex", "gemini" or unset */
 	struct setting	 scopes;
 	struct setting	 timeout;
 	struct setting	 cache;		/* auto, keyring, file or none */
 	struct setting	 min_ttl;
+	/* Set when an API key was chosen (or --gemini): the Gemini API. */
+	int		 gemini;
 
 	char		**scope_list;	/* parsed scopes, NULL-terminated */
 	int		 timeout_sec;

@@ -26,3 +26,8 @@ SH_TESTS += \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
 	tests/t/t9200-man.sh
+
+# API keys and the metadata server.
+SH_TESTS += \
+	tests/t/t2500-api-key.sh \
+	tests/t/t2600-metadata.sh

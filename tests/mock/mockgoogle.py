@@ -47,7 +47,29 @@ Endpoints:
     POST /token                 jwt-bearer and refresh_token grants
     POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
                                 needs a Bearer token this mock issued
+    POST /v1beta/openai/chat/completions
+                                the Gemini API: needs "Bearer KEY" with a
+                                KEY listed in "gemini_keys"
+    GET  /  and  /computeMetadata/v1/...
+                                the GCE metadata server, when the config
+                                has "metadata" (see below)
     GET  /_mock/health          "ok"
+
+The metadata server ("metadata" in the config):
+
+      "metadata": {
+        "email": "sa@p.iam.gserviceaccount.com", "project_id": "md-proj",
+        "expires_in": 3599, "scopes": ["https://...", ...],
+        "fault": "no_flavor" | "no_sa", "status": 500, "delay": 2.0
+      }
+
+Requests without "Metadata-Flavor: Google" get 403; every reply carries
+that header unless "fault" is "no_flavor".  "scopes", if given, lists the
+scopes a token request may ask for (?scopes=, comma-separated); others
+get 400.  "no_sa": no service account attached (404 on its paths).
+"status" answers every metadata request with that status; "delay" waits
+first (both also apply to the probe of "/").  Without "metadata", "/"
+and /computeMetadata/ are 404 without the header, like any web server.
 
 Standard library only: the RS256 signature is checked with pow().
 """
@@ -82,6 +104,8 @@ MAX_BODY = 1 << 20          # what the mock accepts from a client
 CHAT_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
                        r"/endpoints/([^/]+)/chat/completions$")
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+GEMINI_CHAT_PATH = "/v1beta/openai/chat/completions"
+MD_SA = "/computeMetadata/v1/instance/service-accounts/default/"
 
 
 class State:
@@ -365,6 +389,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.token(rec, conf, conf_key)
         elif CHAT_PATH.match(url.path):
             reply = self.chat(rec)
+        elif url.path == GEMINI_CHAT_PATH:
+            reply = self.gemini_chat(rec, conf)
+        elif url.path == "/" or url.path.startswith("/computeMetadata/"):
+            reply = self.metadata(rec, conf, url)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
         else:
@@ -465,7 +493,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, ctype, make = REPLY_KINDS[kind]
         return (status, make(good, conf) if make else None, ctype, ())
 
-    def chat(self, rec):
+    # -- the GCE metadata server -------------------------------------------
+
+    def metadata(self, rec, conf, url):
+        """GET / and /computeMetadata/v1/...: the metadata server."""
+        md = conf.get("metadata")
+        if not isinstance(md, dict):
+            return (404, "not found\n", "text/plain", ())
+        flavor = () if md.get("fault") == "no_flavor" else \
+            (("Metadata-Flavor", "Google"),)
+        if md.get("delay"):
+            time.sleep(float(md["delay"]))
+
+        def text(status, body, ctype="application/text"):
+            return (status, body, ctype, flavor)
+
+        if self.headers.get("Metadata-Flavor") != "Google":
+            return text(403, "Missing required header: Metadata-Flavor\n",
+                        "text/html")
+        if self.command != "GET":
+            return text(405, "GET only\n")
+        if "status" in md:
+            return text(int(md["status"]), "mock metadata fault\n")
+        if url.path == "/":
+            return text(200, "computeMetadata/\n")
+        if url.path == "/computeMetadata/v1/project/project-id":
+            if "project_id" not in md:
+                return text(404, "not found\n")
+            return text(200, md["project_id"])
+        if url.path.startswith(MD_SA) and md.get("fault") == "no_sa":
+            return text(404, "not found\n")
+        if url.path == MD_SA + "email":
+            return text(200, md.get("email", "default@mock.invalid"))
+        if url.path == MD_SA + "token":
+            query = urllib.parse.parse_qs(url.query)
+            asked = query.get("scopes", [""])[0]
+            rec["scopes"] = asked
+            allowed = md.get("scopes")
+            if asked and allowed is not None:
+                for sc in asked.split(","):
+                    if sc not in allowed:
+                        return text(400, "invalid scope: %s\n" % sc)
+            life = int(md.get("expires_in", 3599))
+            token = self.server.state.issue(life)
+            rec["issued"] = token
+            return (200, json.dumps({"access_token": token,
+                                     "expires_in": life,
+                                     "token_type": "Bearer"}),
+                    "application/json", flavor)
+        return text(404, "not found\n")
+
+    # -- chat ------------------------------------------------------------
+
+    def gemini_chat(self, rec, conf):
+        """POST /v1beta/openai/chat/completions with an API key."""
+        auth = self.headers.get("Authorization", "")
+        keys = conf.get("gemini_keys") or []
+        if not (auth.startswith("Bearer ") and auth[7:] in keys):
+            return (400, json.dumps([{"error": {
+                "code": 400, "message": "API key not valid. Please pass a "
+                "valid API key.", "status": "INVALID_ARGUMENT"}}]),
+                None, ())
+        return self.chat(rec, key_ok=True)
+
+    def chat(self, rec, key_ok=False):
         """POST .../chat/completions: echo the last user message."""
         def api_error(status, message, code_name):
             return (status, json.dumps({"error": {
@@ -475,8 +566,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "POST":
             return api_error(405, "POST only", "INVALID_ARGUMENT")
         auth = self.headers.get("Authorization", "")
-        if not (auth.startswith("Bearer ")
-                and self.server.state.token_valid(auth[7:])):
+        if not key_ok and not (auth.startswith("Bearer ")
+                               and self.server.state.token_valid(auth[7:])):
             return api_error(401, "Request had invalid authentication "
                              "credentials. Expected OAuth 2 access token, "
                              "login cookie or other valid authentication "
