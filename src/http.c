@@ -657,6 +657,13 @@ http_url_check(const char *url, const char *what)
 	return http_url_parse(url, what, NULL, NULL);
 }
 
+/* Check a URL and hand back its host, for host-based rules. */
+int
+http_url_host(const char *url, const char *what, char **host)
+{
+	return http_url_parse(url, what, NULL, host);
+}
+
 /* 1 if the URL parses and its host is loopback. */
 int
 http_url_is_loopback(const char *url)

@@ -60,6 +60,11 @@ void	 http_response_release(struct http_response *resp);
 int	 http_url_check(const char *url, const char *what);
 /* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
 int	 http_url_is_loopback(const char *url);
+/*
+ * http_url_check, and on success *host is the URL's host as curl parsed
+ * it (lower-case as given; IPv6 in brackets), which the caller frees.
+ */
+int	 http_url_host(const char *url, const char *what, char **host);
 
 /*
  * Build an application/x-www-form-urlencoded body from name/value pairs

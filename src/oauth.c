@@ -68,7 +68,7 @@ oauth_json_wipe(struct json_object *o)
 }
 
 /* Wipe and release a parsed reply.  Accepts NULL. */
-static void
+void
 oauth_json_free(struct json_object *o)
 {
 	if (o == NULL)
@@ -82,7 +82,7 @@ oauth_json_free(struct json_object *o)
  * saying what was wrong.  The tokenizer's scratch buffer, which held each
  * string as it was read, is wiped.
  */
-static struct json_object *
+struct json_object *
 oauth_json_parse(const char *body, size_t len, const char **why)
 {
 	struct json_tokener	*tk;

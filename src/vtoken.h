@@ -91,9 +91,13 @@ struct vt_ctx {
 	struct setting	 credentials;
 	struct setting	 scopes;
 	struct setting	 timeout;
+	struct setting	 impersonate;	/* [DELEGATE,...]TARGET */
+	struct setting	 lifetime;	/* of impersonated tokens */
+	struct setting	 universe_domain; /* the universe the user trusts */
 
 	char		**scope_list;	/* parsed scopes, NULL-terminated */
 	int		 timeout_sec;
+	long		 lifetime_sec;	/* 0: the service's default */
 	double		 deadline;	/* CLOCK_MONOTONIC seconds */
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
 
