@@ -40,7 +40,9 @@ enum {
 	OPT_SHELL,
 	OPT_UNSET,
 	OPT_KEY_VAR,
-	OPT_URL_VAR
+	OPT_URL_VAR,
+	OPT_IMPERSONATE,
+	OPT_LIFETIME
 };
 
 static const struct option options_long[] = {
@@ -53,6 +55,9 @@ static const struct option options_long[] = {
 	{ "credentials",	required_argument, NULL, OPT_CREDENTIALS },
 	{ "scopes",		required_argument, NULL, OPT_SCOPES },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "impersonate-service-account", required_argument, NULL,
+	    OPT_IMPERSONATE },
+	{ "lifetime",		required_argument, NULL, OPT_LIFETIME },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -192,6 +197,8 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 		case OPT_CREDENTIALS:	cli->credentials = optarg; break;
 		case OPT_SCOPES:	cli->scopes = optarg; break;
 		case OPT_TIMEOUT:	cli->timeout = optarg; break;
+		case OPT_IMPERSONATE:	cli->impersonate = optarg; break;
+		case OPT_LIFETIME:	cli->lifetime = optarg; break;
 		case 'v':		cli->verbose++; break;
 		case 'q':		cli->quiet = 1; break;
 		case 'h':		cli->help = 1; break;
@@ -408,6 +415,35 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 	free(origin);
 }
 
+/* --lifetime and universe_domain (--impersonate-service-account is
+ * parsed where it is used, source-impersonated.c). */
+static int
+options_check_federation(struct vt_ctx *ctx)
+{
+	const char	*u = ctx->universe_domain.value;
+	long		 secs;
+
+	ctx->lifetime_sec = 0;
+	if (ctx->lifetime.value != NULL) {
+		if (options_parse_duration(ctx->lifetime.value, &secs) != 0 ||
+		    secs <= 0 || secs > 43200)
+			return vt_err(options_bad_code(&ctx->lifetime),
+			    "invalid lifetime '%s' (from %s): use whole "
+			    "seconds, or a number with s, m or h, between 1s "
+			    "and 12h", ctx->lifetime.value,
+			    ctx->lifetime.origin);
+		ctx->lifetime_sec = secs;
+	}
+	if (u != NULL && (strspn(u, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(u) ||
+	    strchr(u, '.') == NULL || u[0] == '.' || u[0] == '-'))
+		return vt_err(options_bad_code(&ctx->universe_domain),
+		    "invalid universe domain '%s' (from %s): expected a domain "
+		    "name such as googleapis.com", u,
+		    ctx->universe_domain.origin);
+	return 0;
+}
+
 /* Check the settings that must be valid before any command runs. */
 static int
 options_check(struct vt_ctx *ctx)
@@ -444,6 +480,8 @@ options_check(struct vt_ctx *ctx)
 	if (ctx->credentials.value != NULL && *ctx->credentials.value == '\0')
 		return vt_err(options_bad_code(&ctx->credentials), "empty "
 		    "credential file name (from %s)", ctx->credentials.origin);
+	if ((r = options_check_federation(ctx)) != 0)
+		return r;
 	if (ctx->project.value != NULL &&
 	    !vertex_valid_project(ctx->project.value))
 		return vt_err(options_bad_code(&ctx->project), "invalid "
@@ -467,6 +505,8 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", NULL };
 	static const char *const location_env[] = { "GOOGLE_CLOUD_LOCATION",
 	    NULL };
+	static const char *const universe_env[] = {
+	    "GOOGLE_CLOUD_UNIVERSE_DOMAIN", NULL };
 	const char	*v;
 	char		*path;
 	int		 r, explicit = 1;
@@ -502,6 +542,12 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    "scopes", VT_SCOPE_CLOUD_PLATFORM);
 	options_pick(ctx, &ctx->timeout, NULL, cli->timeout, "--timeout",
 	    NULL, "timeout", "30s");
+	options_pick(ctx, &ctx->impersonate, NULL, cli->impersonate,
+	    "--impersonate-service-account", NULL, "impersonate", NULL);
+	options_pick(ctx, &ctx->lifetime, NULL, cli->lifetime, "--lifetime",
+	    NULL, "lifetime", NULL);
+	options_pick(ctx, &ctx->universe_domain, NULL, NULL,
+	    "--universe-domain", universe_env, "universe_domain", NULL);
 	if ((r = options_check(ctx)) != 0)
 		return r;
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;

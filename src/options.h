@@ -25,6 +25,8 @@ struct cli {
 	const char	*credentials;
 	const char	*scopes;
 	const char	*timeout;
+	const char	*impersonate;
+	const char	*lifetime;
 	int		 verbose;	/* count of -v */
 	int		 quiet;
 	int		 help;

@@ -43,7 +43,10 @@ resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
 {
 	int	r;
 
-	if ((r = credfile_load(path, step, out)) != 0) {
+	if ((r = credfile_load(path, step, out)) != 0 ||
+	    (r = source_check(*out, ctx)) != 0) {
+		source_free(*out);
+		*out = NULL;
 		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
 		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
 		return r;
@@ -64,8 +67,9 @@ resolve_skip(struct vt_ctx *ctx, const char *const *steps, int r)
 		    "step failed");
 }
 
-int
-resolve_credentials(struct vt_ctx *ctx, struct source **out)
+/* The documented order; resolve_credentials adds impersonation. */
+static int
+resolve_find(struct vt_ctx *ctx, struct source **out)
 {
 	static const char *const after_explicit[] = {
 	    "GOOGLE_APPLICATION_CREDENTIALS", "gcloud ADC file", NULL };
@@ -107,6 +111,29 @@ resolve_credentials(struct vt_ctx *ctx, struct source **out)
 out:
 	free(path);
 	return r;
+}
+
+int
+resolve_credentials(struct vt_ctx *ctx, struct source **out)
+{
+	int	r;
+
+	if ((r = resolve_find(ctx, out)) != 0 ||
+	    ctx->impersonate.value == NULL)
+		return r;
+	if ((r = source_impersonate_wrap(ctx, out)) != 0) {
+		ctx_trace(ctx, "credentials", ctx->impersonate.origin,
+		    TRACE_FAILED, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "unusable");
+		source_free(*out);
+		*out = NULL;
+		return r;
+	}
+	ctx_trace(ctx, "credentials", ctx->impersonate.origin, TRACE_CHOSEN,
+	    "impersonate %s%s%s", (*out)->impersonate,
+	    (*out)->delegates != NULL ? " via " : "",
+	    (*out)->delegates != NULL ? (*out)->delegates : "");
+	return 0;
 }
 
 /* Trace a discovered project and take it if it is valid. */

@@ -449,7 +449,7 @@ subject_run(char **argv, char **env, long timeout_ms, char **buf,
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (timed_out)
-		return vt_err(VT_ERR_CRED, "the credential program '%s' did not "
+		return vt_err(VT_ERR_NET, "the credential program '%s' did not "
 		    "finish within %ld ms and was killed; check it, or raise "
 		    "timeout_millis (or --timeout)", argv[0], timeout_ms);
 	if (r != 0)

@@ -78,8 +78,8 @@ struct subject_exec {
  * "<output_file>.lock", a valid unexpired output_file is used instead of
  * running it.  VT_ERR_CONFIG if GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES
  * is not 1 (the program never runs); VT_ERR_CRED for a bad command, a
- * failure it reports, a non-zero exit, a bad output or a timeout (which
- * names the command).  *out is the caller's (secret_free).
+ * failure it reports, a non-zero exit or a bad output; VT_ERR_NET for a
+ * timeout (the message names the command).  *out is the caller's (secret_free).
  */
 int	 subject_exec(struct vt_ctx *ctx, const struct subject_exec *se,
 	    char **out);
