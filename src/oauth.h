@@ -52,6 +52,10 @@ struct json_object *oauth_json_parse(const char *body, size_t len,
 	    const char **why);
 void	 oauth_json_free(struct json_object *o);
 
+/* oauth_error, saying how many attempts were made (0: unknown). */
+int	 oauth_error_after(long status, const char *body, size_t len,
+	    const char *what, int attempts);
+
 /* 1 if an error reply is one Google documents as transient. */
 int	 oauth_retryable_reply(long status, const char *body, size_t len);
 
