@@ -146,6 +146,8 @@ subject_exec_parse(const char *data, size_t len, time_t now, int need_expiry,
 	if (!json_object_get_boolean(v)) {
 		code = subject_str(o, "code");
 		msg = subject_str(o, "message");
+		/* A cached failure is stale too: run the program again. */
+		*expired = 1;
 		if (code == NULL || msg == NULL)
 			r = vt_err(VT_ERR_CRED, "%s reported a failure without "
 			    "the required 'code' and 'message'", what);
@@ -354,12 +356,7 @@ subject_read_cache(const char *output_file, const char *what, char **out)
 		return 0;
 	}
 	/* An expired or failed response means "run it"; else an error. */
-	if (expired)
-		return 0;
-	if (vt_errmsg() != NULL && strstr(vt_errmsg(), "reported a failure") !=
-	    NULL)
-		return 0;
-	return r;
+	return expired ? 0 : r;
 }
 
 /* The child: stdin /dev/null, stdout the pipe, then execve. */

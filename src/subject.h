@@ -47,8 +47,9 @@ int	 subject_extract(const char *data, size_t len, const char *field,
  * expiration_time (required when need_expiry).  On success *out is the
  * subject token (secret_free) and *expires its expiration_time (0 when
  * absent).  A reply with success false is VT_ERR_CRED naming its code and
- * message; an expired one (expiration_time <= now) is VT_ERR_CRED too,
- * and *expired is set so a cache reader can ignore it.  what names the
+ * message; an expired one (expiration_time <= now) is VT_ERR_CRED too.
+ * For both *expired is set, so that a cache reader runs the program
+ * rather than fail.  what names the
  * program in messages.  Pure.
  */
 int	 subject_exec_parse(const char *data, size_t len, time_t now,

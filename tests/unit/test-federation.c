@@ -188,7 +188,7 @@ test_exec_output(void **state)
 	assert_int_equal(parse("{\"version\": 1, \"success\": false, "
 	    "\"code\": \"401\", \"message\": \"no\"}", 0, &tok, &exp,
 	    &expired), VT_ERR_CRED);
-	assert_false(expired);
+	assert_true(expired);
 	assert_int_equal(parse("{\"version\": 1, \"success\": false}", 0,
 	    &tok, &exp, &expired), VT_ERR_CRED);
 	/* Version, success, token_type, the token field. */
