@@ -130,6 +130,15 @@ status_json(struct vt_ctx *ctx, const struct source *src,
 		    status_json_str(src->token_uri));
 		json_object_object_add(o, "quota_project",
 		    status_json_str(src->quota_project_id));
+		json_object_object_add(o, "impersonate",
+		    status_json_str(src->impersonate));
+		json_object_object_add(o, "delegates",
+		    status_json_str(src->delegates));
+		t = json_object_new_object();
+		for (i = 0; i < src->ninfo; i++)
+			json_object_object_add(t, src->info[i].name,
+			    json_object_new_string(src->info[i].value));
+		json_object_object_add(o, "details", t);
 	}
 	json_object_object_add(root, "credentials", o);
 	json_object_object_add(root, "project",
@@ -257,6 +266,9 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 		if (src->quota_project_id != NULL)
 			status_add(&buf, "%-13s %s", "  quota:",
 			    src->quota_project_id);
+		for (i = 0; i < src->ninfo; i++)
+			status_add(&buf, "  %s: %s", src->info[i].name,
+			    src->info[i].value);
 	} else
 		status_add(&buf, "%-13s none found", "credentials:");
 	status_add_setting(&buf, "project:", &ctx->project, "none found "

@@ -87,6 +87,9 @@ ctx_release(struct vt_ctx *ctx)
 	setting_release(&ctx->timeout);
 	setting_release(&ctx->cache);
 	setting_release(&ctx->min_ttl);
+	setting_release(&ctx->impersonate);
+	setting_release(&ctx->lifetime);
+	setting_release(&ctx->universe_domain);
 	if (ctx->scope_list != NULL) {
 		for (i = 0; ctx->scope_list[i] != NULL; i++)
 			free(ctx->scope_list[i]);

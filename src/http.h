@@ -84,6 +84,11 @@ int	 http_host_is_loopback(const char *host);
  * with the metadata flag, never for a URL from a credential file.
  */
 int	 http_metadata_host(const char *host);
+/*
+ * http_url_check, and on success *host is the URL's host as curl parsed
+ * it (lower-case as given; IPv6 in brackets), which the caller frees.
+ */
+int	 http_url_host(const char *url, const char *what, char **host);
 
 /*
  * Build an application/x-www-form-urlencoded body from name/value pairs

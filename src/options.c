@@ -49,7 +49,9 @@ enum {
 	OPT_WRITE_TOKEN,
 	OPT_API_KEY_FILE,
 	OPT_VERTEX,
-	OPT_GEMINI
+	OPT_GEMINI,
+	OPT_IMPERSONATE,
+	OPT_LIFETIME
 };
 
 static const struct option options_long[] = {
@@ -65,6 +67,9 @@ static const struct option options_long[] = {
 	{ "gemini",		no_argument,	   NULL, OPT_GEMINI },
 	{ "scopes",		required_argument, NULL, OPT_SCOPES },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "impersonate-service-account", required_argument, NULL,
+	    OPT_IMPERSONATE },
+	{ "lifetime",		required_argument, NULL, OPT_LIFETIME },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -235,6 +240,8 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 		case OPT_CACHE:		cli->cache = optarg; break;
 		case OPT_NO_CACHE:	cli->no_cache = 1; break;
 		case OPT_MIN_TTL:	cli->min_ttl = optarg; break;
+		case OPT_IMPERSONATE:	cli->impersonate = optarg; break;
+		case OPT_LIFETIME:	cli->lifetime = optarg; break;
 		case 'v':		cli->verbose++; break;
 		case 'q':		cli->quiet = 1; break;
 		case 'h':		cli->help = 1; break;
@@ -454,6 +461,35 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 	free(origin);
 }
 
+/* --lifetime and universe_domain (--impersonate-service-account is
+ * parsed where it is used, source-impersonated.c). */
+static int
+options_check_federation(struct vt_ctx *ctx)
+{
+	const char	*u = ctx->universe_domain.value;
+	long		 secs;
+
+	ctx->lifetime_sec = 0;
+	if (ctx->lifetime.value != NULL) {
+		if (options_parse_duration(ctx->lifetime.value, &secs) != 0 ||
+		    secs <= 0 || secs > 43200)
+			return vt_err(options_bad_code(&ctx->lifetime),
+			    "invalid lifetime '%s' (from %s): use whole "
+			    "seconds, or a number with s, m or h, between 1s "
+			    "and 12h", ctx->lifetime.value,
+			    ctx->lifetime.origin);
+		ctx->lifetime_sec = secs;
+	}
+	if (u != NULL && (strspn(u, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(u) ||
+	    strchr(u, '.') == NULL || u[0] == '.' || u[0] == '-'))
+		return vt_err(options_bad_code(&ctx->universe_domain),
+		    "invalid universe domain '%s' (from %s): expected a domain "
+		    "name such as googleapis.com", u,
+		    ctx->universe_domain.origin);
+	return 0;
+}
+
 /* Check the settings that must be valid before any command runs. */
 static int
 options_check(struct vt_ctx *ctx)
@@ -516,6 +552,8 @@ options_check(struct vt_ctx *ctx)
 		    ctx->backend.value, ctx->backend.origin);
 	ctx->gemini = ctx->backend.value != NULL &&
 	    strcmp(ctx->backend.value, "gemini") == 0;
+	if ((r = options_check_federation(ctx)) != 0)
+		return r;
 	if (ctx->project.value != NULL &&
 	    !vertex_valid_project(ctx->project.value))
 		return vt_err(options_bad_code(&ctx->project), "invalid "
@@ -540,6 +578,8 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	static const char *const location_env[] = { "GOOGLE_CLOUD_LOCATION",
 	    NULL };
 	static const char *const cache_env[] = { "VTOKEN_CACHE", NULL };
+	static const char *const universe_env[] = {
+	    "GOOGLE_CLOUD_UNIVERSE_DOMAIN", NULL };
 	const char	*v;
 	char		*path;
 	int		 r, explicit = 1;
@@ -588,6 +628,12 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    NULL, "min_ttl", cli->cmd != NULL && cli->cmd->min_ttl != NULL ?
 	    cli->cmd->min_ttl : "5m");
 	ctx->no_cache = cli->no_cache;
+	options_pick(ctx, &ctx->impersonate, NULL, cli->impersonate,
+	    "--impersonate-service-account", NULL, "impersonate", NULL);
+	options_pick(ctx, &ctx->lifetime, NULL, cli->lifetime, "--lifetime",
+	    NULL, "lifetime", NULL);
+	options_pick(ctx, &ctx->universe_domain, NULL, NULL,
+	    "--universe-domain", universe_env, "universe_domain", NULL);
 	if ((r = options_check(ctx)) != 0)
 		return r;
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;

@@ -30,6 +30,8 @@ struct cli {
 	const char	*cache;
 	const char	*min_ttl;
 	int		 no_cache;
+	const char	*impersonate;
+	const char	*lifetime;
 	int		 verbose;	/* count of -v */
 	int		 quiet;
 	int		 help;

@@ -45,7 +45,10 @@ resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
 {
 	int	r;
 
-	if ((r = credfile_load(path, step, out)) != 0) {
+	if ((r = credfile_load(path, step, out)) != 0 ||
+	    (r = source_check(*out, ctx)) != 0) {
+		source_free(*out);
+		*out = NULL;
 		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
 		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
 		return r;
@@ -151,8 +154,9 @@ resolve_adc(struct vt_ctx *ctx, int r, struct source **out)
 	return 1;
 }
 
-int
-resolve_credentials(struct vt_ctx *ctx, struct source **out)
+/* The documented order; resolve_credentials adds impersonation. */
+static int
+resolve_find(struct vt_ctx *ctx, struct source **out)
 {
 	int	r;
 
@@ -171,6 +175,34 @@ resolve_credentials(struct vt_ctx *ctx, struct source **out)
 	return vt_err(VT_ERR_CONFIG, "no Google credentials found: use "
 	    "--credentials FILE, set GOOGLE_APPLICATION_CREDENTIALS, or run "
 	    "'gcloud auth application-default login'");
+}
+
+int
+resolve_credentials(struct vt_ctx *ctx, struct source **out)
+{
+	int	r;
+
+	if ((r = resolve_find(ctx, out)) != 0 ||
+	    ctx->impersonate.value == NULL)
+		return r;
+	/* An API key is no caller IAM would accept: never send it there. */
+	if (source_is_api_key(*out))
+		r = vt_err(VT_ERR_CONFIG, "impersonation (%s) needs an OAuth "
+		    "credential, but an API key was chosen; use --vertex to "
+		    "skip API keys", ctx->impersonate.origin);
+	if (r != 0 || (r = source_impersonate_wrap(ctx, out)) != 0) {
+		ctx_trace(ctx, "credentials", ctx->impersonate.origin,
+		    TRACE_FAILED, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "unusable");
+		source_free(*out);
+		*out = NULL;
+		return r;
+	}
+	ctx_trace(ctx, "credentials", ctx->impersonate.origin, TRACE_CHOSEN,
+	    "impersonate %s%s%s", (*out)->impersonate,
+	    (*out)->delegates != NULL ? " via " : "",
+	    (*out)->delegates != NULL ? (*out)->delegates : "");
+	return 0;
 }
 
 /* Trace a discovered project and take it if it is valid. */

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,11 +74,42 @@ source_fingerprint(const char *secret)
 	return out;
 }
 
+int
+source_check(struct source *src, struct vt_ctx *ctx)
+{
+	if (src->check == NULL)
+		return 0;
+	return src->check(src, ctx);
+}
+
+void
+source_info_add(struct source *src, const char *name, const char *fmt, ...)
+{
+	va_list	ap;
+
+	src->info = xreallocarray(src->info, src->ninfo + 1,
+	    sizeof *src->info);
+	src->info[src->ninfo].name = xstrdup(name);
+	va_start(ap, fmt);
+	src->info[src->ninfo].value = xvasprintf(fmt, ap);
+	va_end(ap);
+	src->ninfo++;
+}
+
 void
 source_free(struct source *src)
 {
+	size_t	i;
+
 	if (src == NULL)
 		return;
+	for (i = 0; i < src->ninfo; i++) {
+		free(src->info[i].name);
+		free(src->info[i].value);
+	}
+	free(src->info);
+	free(src->impersonate);
+	free(src->delegates);
 	if (src->ops != NULL && src->ops->free_priv != NULL)
 		src->ops->free_priv(src->priv);
 	free(src->origin);

@@ -25,6 +25,12 @@ struct source_ops {
 	void		(*free_priv)(void *priv);
 };
 
+/* A line of `status` about a source: "name: value".  Never a secret. */
+struct source_info {
+	char	*name;
+	char	*value;
+};
+
 struct source {
 	const struct source_ops *ops;
 	char	*origin;	/* how it was found: "--credentials", ... */
@@ -39,6 +45,22 @@ struct source {
 	 * source_fingerprint).  NULL: its tokens are never cached.
 	 */
 	char	*cache_id;
+	/*
+	 * Impersonation (source-impersonated.c, external accounts): the
+	 * target service account e-mail and the delegates (comma-separated,
+	 * in chain order), or NULL.  The cache key includes both.
+	 */
+	char	*impersonate;
+	char	*delegates;
+	struct source_info *info;	/* more for `status` */
+	/*
+	 * Optional: checks that need the run's settings (the universe the
+	 * user named), run by resolve (source_check) before the source is
+	 * chosen.  0 or VT_ERR_* with the message recorded.  (Here rather
+	 * than in source_ops, whose initialisers are positional.)
+	 */
+	int	(*check)(struct source *src, struct vt_ctx *ctx);
+	size_t	 ninfo;
 	void	*priv;
 };
 
@@ -53,6 +75,11 @@ int	 source_fetch(struct source *src, struct vt_ctx *ctx,
  * refresh tokens apart without revealing either.
  */
 char	*source_fingerprint(const char *secret);
+/* Run src->check if the source has one. */
+int	 source_check(struct source *src, struct vt_ctx *ctx);
+/* Add a `status` line; value is formatted, never a secret. */
+void	 source_info_add(struct source *src, const char *name,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Free a source and wipe its secrets.  Accepts NULL. */
 void	 source_free(struct source *src);
 
@@ -67,6 +94,9 @@ int	 credfile_load(const char *path, const char *origin,
 	    struct source **out);
 /* The same for a file already read into memory (len bytes). */
 int	 credfile_parse(const char *data, size_t len, const char *path,
+	    const char *origin, struct source **out);
+/* The same for a parsed object (a nested source_credentials). */
+int	 credfile_dispatch(json_object *obj, const char *path,
 	    const char *origin, struct source **out);
 
 /*
@@ -140,5 +170,22 @@ int	 source_metadata_find(struct vt_ctx *ctx, int r, struct source **out);
  * metadata server or it names no project, or VT_ERR_*.
  */
 int	 source_metadata_project(struct vt_ctx *ctx, char **project);
+/* source-impersonated.c */
+int	 source_impersonated_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
+/*
+ * Wrap *src (any OAuth source) in impersonation of ctx->impersonate:
+ * "[DELEGATE,...]TARGET", gcloud's order.  The endpoint is
+ * VTOKEN_IAM_ENDPOINT if set, else iamcredentials.<universe>; it obeys
+ * iam_url_check.  On success *src is the wrapper, which owns the inner
+ * source; on failure *src is unchanged.
+ */
+int	 source_impersonate_wrap(struct vt_ctx *ctx, struct source **src);
+/* source-external.c */
+int	 source_external_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
+/* source-external-user.c */
+int	 source_external_user_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
 
 #endif /* VTOKEN_SOURCE_H */

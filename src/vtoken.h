@@ -101,6 +101,9 @@ struct vt_ctx {
 	struct setting	 timeout;
 	struct setting	 cache;		/* auto, keyring, file or none */
 	struct setting	 min_ttl;
+	struct setting	 impersonate;	/* [DELEGATE,...]TARGET */
+	struct setting	 lifetime;	/* of impersonated tokens */
+	struct setting	 universe_domain; /* the universe the user trusts */
 	/* Set when an API key was chosen (or --gemini): the Gemini API. */
 	int		 gemini;
 
@@ -108,6 +111,7 @@ struct vt_ctx {
 	int		 timeout_sec;
 	long		 min_ttl_sec;
 	int		 no_cache;	/* --no-cache: neither read nor write */
+	long		 lifetime_sec;	/* 0: the service's default */
 	double		 deadline;	/* CLOCK_MONOTONIC seconds */
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
 

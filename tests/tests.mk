@@ -25,7 +25,9 @@ SH_TESTS += \
 	tests/t/t3000-env-shells.sh \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
-	tests/t/t9200-man.sh
+	tests/t/t9200-man.sh \
+	tests/t/t2700-impersonation.sh \
+	tests/t/t2800-external-account.sh
 
 # API keys and the metadata server.
 SH_TESTS += \

@@ -45,6 +45,16 @@ reply with one of the kinds in REPLY_KINDS below.
 
 Endpoints:
     POST /token                 jwt-bearer and refresh_token grants
+    POST /v1/token              STS token exchange (config "sts":
+                                subject_tokens, audiences, client, reply,
+                                expires_in, faults)
+    POST /v1/oauthtoken         STS refresh_token grant (sts.refresh_tokens)
+    POST /v1/projects/-/serviceAccounts/E:generateAccessToken
+                                IAM; needs a Bearer token this mock issued
+                                (config "iam": accounts {E: {delegates,
+                                max_lifetime}}, faults)
+    GET  /subject/{text,json}   a subject token (config "subject_url":
+                                token, field, headers, status)
     POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
                                 needs a Bearer token this mock issued
     POST /v1beta/openai/chat/completions
@@ -106,6 +116,13 @@ CHAT_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 GEMINI_CHAT_PATH = "/v1beta/openai/chat/completions"
 MD_SA = "/computeMetadata/v1/instance/service-accounts/default/"
+IAM_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+)"
+                      r":generateAccessToken$")
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+SUBJECT_TYPES = ("urn:ietf:params:oauth:token-type:jwt",
+                 "urn:ietf:params:oauth:token-type:id_token",
+                 "urn:ietf:params:oauth:token-type:saml2")
 
 
 class State:
@@ -393,6 +410,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.gemini_chat(rec, conf)
         elif url.path == "/" or url.path.startswith("/computeMetadata/"):
             reply = self.metadata(rec, conf, url)
+        elif url.path in ("/v1/token", "/v1/oauthtoken"):
+            reply = self.sts(rec, conf, conf_key)
+        elif IAM_PATH.match(url.path):
+            reply = self.iam(rec, conf, conf_key,
+                             urllib.parse.unquote(
+                                 IAM_PATH.match(url.path).group(1)))
+        elif url.path in ("/subject/text", "/subject/json"):
+            reply = self.subject(rec, conf)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
         else:
@@ -492,6 +517,157 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ())
         status, ctype, make = REPLY_KINDS[kind]
         return (status, make(good, conf) if make else None, ctype, ())
+
+    def section_fault(self, section, conf_key):
+        """The fault reply of a section's "faults", or None."""
+        faults = section.get("faults") or {}
+        if not faults or not self.server.state.take_fault(faults, conf_key):
+            return None
+        status = int(faults.get("status", 503))
+        body = faults.get("body")
+        if body is None:
+            body = {"error": {"code": status, "message": "mock fault",
+                              "status": faults.get("code", "UNAVAILABLE")}}
+        if not isinstance(body, str):
+            body = json.dumps(body)
+        return (status, body, None, ())
+
+    def sts(self, rec, conf, conf_key):
+        """POST /v1/token (token exchange) and /v1/oauthtoken (refresh)."""
+        def oauth_error(status, error, desc):
+            return (status, json.dumps({"error": error,
+                                        "error_description": desc}), None, ())
+
+        sts = conf.get("sts") or {}
+        if self.command != "POST":
+            return oauth_error(405, "invalid_request", "POST only")
+        bad = self.section_fault(sts, conf_key)
+        if bad:
+            return bad
+        form = rec.get("form")
+        if form is None or any(isinstance(v, list) for v in form.values()):
+            return oauth_error(400, "invalid_request", "bad form")
+        client = sts.get("client")
+        if client:
+            want = "Basic " + base64.b64encode(("%s:%s" % (
+                client["id"], client.get("secret", ""))).encode()).decode()
+            if self.headers.get("Authorization", "") != want:
+                return oauth_error(401, "invalid_client",
+                                   "The client is not authorized.")
+        grant = form.get("grant_type")
+        life = int(sts.get("expires_in", 3600))
+        if grant == "refresh_token" and rec["path"] == "/v1/oauthtoken":
+            if form.get("refresh_token") not in (sts.get("refresh_tokens")
+                                                 or []):
+                return oauth_error(400, "invalid_grant",
+                                   "Token has been expired or revoked.")
+        elif grant == TOKEN_EXCHANGE and rec["path"] == "/v1/token":
+            for field in ("audience", "scope", "requested_token_type",
+                          "subject_token", "subject_token_type"):
+                if not form.get(field):
+                    return oauth_error(400, "invalid_request",
+                                       "Missing required field: %s" % field)
+            if form["requested_token_type"] != ACCESS_TOKEN_TYPE:
+                return oauth_error(400, "invalid_request",
+                                   "Invalid requested_token_type")
+            if form["subject_token_type"] not in SUBJECT_TYPES:
+                return oauth_error(400, "invalid_request",
+                                   "Invalid subject_token_type")
+            auds = sts.get("audiences")
+            if auds is not None and form["audience"] not in auds:
+                return oauth_error(400, "invalid_grant",
+                                   "The audience in ID Token does not "
+                                   "match the expected audience.")
+            if form["subject_token"] not in (sts.get("subject_tokens")
+                                             or []):
+                return oauth_error(400, "invalid_grant",
+                                   "The ID Token is invalid or expired.")
+            if "options" in form:
+                try:
+                    opts = json.loads(form["options"])
+                except ValueError:
+                    return oauth_error(400, "invalid_request",
+                                       "options is not JSON")
+                rec["options"] = opts
+            reply = sts.get("reply")
+            if reply in ("invalid_grant", "invalid_request"):
+                return oauth_error(400, reply, "mock %s" % reply)
+        else:
+            return oauth_error(400, "unsupported_grant_type",
+                               "Invalid grant_type: %s" % (grant or ""))
+        token = self.server.state.issue(life)
+        rec["issued"] = token
+        return (200, json.dumps({"access_token": token,
+                                 "issued_token_type": ACCESS_TOKEN_TYPE,
+                                 "token_type": "Bearer",
+                                 "expires_in": life}), None, ())
+
+    def iam(self, rec, conf, conf_key, email):
+        """POST .../serviceAccounts/EMAIL:generateAccessToken."""
+        def api_error(status, message, code_name):
+            return (status, json.dumps({"error": {
+                "code": status, "message": message, "status": code_name}}),
+                None, ())
+
+        iam = conf.get("iam") or {}
+        if self.command != "POST":
+            return api_error(405, "POST only", "INVALID_ARGUMENT")
+        bad = self.section_fault(iam, conf_key)
+        if bad:
+            return bad
+        auth = self.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ")
+                and self.server.state.token_valid(auth[7:])):
+            return api_error(401, "Request had invalid authentication "
+                             "credentials.", "UNAUTHENTICATED")
+        account = (iam.get("accounts") or {}).get(email)
+        if account is None:
+            return api_error(403, "Permission 'iam.serviceAccounts."
+                             "getAccessToken' denied on resource (or it may "
+                             "not exist).", "PERMISSION_DENIED")
+        req = rec.get("json")
+        if not isinstance(req, dict):
+            return api_error(400, "Invalid JSON payload", "INVALID_ARGUMENT")
+        scope = req.get("scope")
+        if not (isinstance(scope, list) and scope
+                and all(isinstance(x, str) and x for x in scope)):
+            return api_error(400, "Scope required.", "INVALID_ARGUMENT")
+        want = ["projects/-/serviceAccounts/%s" % d
+                for d in account.get("delegates", [])]
+        if req.get("delegates", []) != want:
+            return api_error(403, "Permission 'iam.serviceAccounts."
+                             "getAccessToken' denied on resource (or it may "
+                             "not exist).", "PERMISSION_DENIED")
+        life = 3600
+        if "lifetime" in req:
+            m = re.match(r"^([0-9]+)s$", str(req["lifetime"]))
+            if not m or not 0 < int(m.group(1)) <= \
+                    int(account.get("max_lifetime", 3600)):
+                return api_error(400, "The lifetime is invalid.",
+                                 "INVALID_ARGUMENT")
+            life = int(m.group(1))
+        token = self.server.state.issue(life)
+        rec["issued"] = token
+        return (200, json.dumps({"accessToken": token, "expireTime":
+                                 time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                               time.gmtime(time.time()
+                                                           + life))}),
+                None, ())
+
+    def subject(self, rec, conf):
+        """GET /subject/text or /subject/json: a subject token, when every
+        configured header is present."""
+        sub = conf.get("subject_url") or {}
+        for name, value in (sub.get("headers") or {}).items():
+            if self.headers.get(name) != value:
+                return (403, "missing header %s" % name, "text/plain", ())
+        if "status" in sub:
+            return (int(sub["status"]), "mock fault", "text/plain", ())
+        token = sub.get("token", "")
+        if rec["path"] == "/subject/text":
+            return (200, token, "text/plain", ())
+        return (200, json.dumps({sub.get("field", "id_token"): token}),
+                None, ())
 
     # -- the GCE metadata server -------------------------------------------
 
