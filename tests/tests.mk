@@ -26,3 +26,11 @@ SH_TESTS += \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
 	tests/t/t9200-man.sh
+
+# Where vtoken is used: git's credential helper, exec, real clients.
+SH_TESTS += \
+	tests/t/t5000-git-credential.sh \
+	tests/t/t5100-git-http.sh \
+	tests/t/t5200-openai-node.sh \
+	tests/t/t5300-exec.sh
+EXTRA_DIST += tests/mock/githttp.py tests/mock/openai-chat.js

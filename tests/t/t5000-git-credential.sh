@@ -188,6 +188,11 @@ fill() {
 	echo $?
 }
 
+if ! command -v git >/dev/null 2>&1; then
+	skip "git is not installed" 11
+	done_testing
+fi
+
 git config --global credential.helper vtoken
 is "$(fill source.developers.google.com)" 0 "git credential fill, helper=vtoken"
 like "$(cat "$T/fill.out")" "^password=$TOKEN_RE\$" "git got the token from git-credential-vtoken"
