@@ -61,11 +61,20 @@ cmd_git_credential_forget(struct vt_ctx *ctx, struct source *src)
 	return 0;
 }
 
+/* The argv made for git-credential-vtoken, freed at exit. */
+static char	**cmd_git_credential_new_argv;
+
+static void
+cmd_git_credential_argv_free(void)
+{
+	free(cmd_git_credential_new_argv);
+	cmd_git_credential_new_argv = NULL;
+}
+
 char **
 cmd_git_credential_argv(int *argcp, char **argv)
 {
-	/* Kept for the life of the process (a static, not a leak). */
-	static char	**new_argv;
+	char		**new_argv;
 	const char	 *base;
 	int		  i;
 
@@ -82,6 +91,8 @@ cmd_git_credential_argv(int *argcp, char **argv)
 		new_argv[i + 1] = argv[i];
 	new_argv[*argcp + 1] = NULL;
 	(*argcp)++;
+	cmd_git_credential_new_argv = new_argv;
+	atexit(cmd_git_credential_argv_free);
 	return new_argv;
 }
 
