@@ -17,11 +17,13 @@
 const struct cmd_entry *cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_env_entry,
+	&cmd_exec_entry,
 	&cmd_header_entry,
 	&cmd_refresh_entry,
 	&cmd_status_entry,
 	&cmd_cache_entry,
 	&cmd_key_entry,
+	&cmd_git_credential_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -62,7 +64,7 @@ cmd_usage(int to_stdout)
 "\n"
 "Commands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", cmd_table[i]->name,
+		fprintf(f, "  %-15s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
 	fprintf(f,
 "\n"

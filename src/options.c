@@ -204,18 +204,59 @@ options_check_exact(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Where vtoken's own part of argv ends.  For a command that runs a
+ * command line (CMD_F_ARGV: exec), that is the first word after the
+ * command name, or a "--" (its index; the child's words follow it), so
+ * that "vtoken exec python app.py -v" passes -v to python.  For any other
+ * command, argc: options may follow the command name.
+ */
+static int
+options_argv_end(int argc, char **argv)
+{
+	const struct cmd_entry	*cmd = NULL;
+	const struct option	*o;
+	const char		*w;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		w = argv[i];
+		if (strcmp(w, "--") == 0)
+			return cmd != NULL ? i : argc;
+		if (w[0] == '-' && w[1] != '\0') {
+			if (w[1] != '-' || strchr(w, '=') != NULL)
+				continue;
+			/* Skip the value of "--name VALUE". */
+			for (o = options_long; o->name != NULL; o++) {
+				if (strcmp(o->name, w + 2) == 0 &&
+				    o->has_arg == required_argument)
+					i++;
+			}
+			continue;
+		}
+		if (cmd != NULL)
+			return i;
+		if ((cmd = cmd_find(w)) == NULL ||
+		    (cmd->flags & CMD_F_ARGV) == 0)
+			return argc;
+	}
+	return argc;
+}
+
 int
 options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 {
-	int	c, used = 0, nargs;
+	int	c, used = 0, nargs, end, start;
 
 	memset(cli, 0, sizeof *cli);
 	memset(args, 0, sizeof *args);
-	if (options_check_exact(argc, argv) != 0)
+	end = options_argv_end(argc, argv);
+	start = end < argc && strcmp(argv[end], "--") == 0 ? end + 1 : end;
+	if (options_check_exact(end, argv) != 0)
 		return VT_ERR_USAGE;
 	opterr = 0;
 	optind = 0;	/* 0: full getopt re-initialisation (for tests) */
-	while ((c = getopt_long(argc, argv, ":vqhV", options_long,
+	while ((c = getopt_long(end, argv, ":vqhV", options_long,
 	    NULL)) != -1) {
 		switch (c) {
 		case OPT_PROFILE:	cli->profile = optarg; break;
@@ -260,14 +301,20 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 			break;
 		}
 	}
-	if (optind < argc) {
+	if (optind < end) {
 		if ((cli->cmd = cmd_find(argv[optind])) == NULL)
 			return vt_err(VT_ERR_USAGE, "unknown command '%s'; "
 			    "see 'vtoken --help'", argv[optind]);
 		optind++;
 	}
-	args->argc = argc - optind;
-	args->argv = argv + optind;
+	if (end < argc) {
+		/* The child's command line, exactly as given. */
+		args->argc = argc - start;
+		args->argv = argv + start;
+	} else {
+		args->argc = argc - optind;
+		args->argv = argv + optind;
+	}
 	if (cli->help || cli->version)
 		return 0;
 	if (cli->credentials != NULL && cli->api_key_file != NULL)

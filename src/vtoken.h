@@ -21,12 +21,17 @@
 #define VT_EXIT_CONFIG		3	/* no credentials, incomplete configuration */
 #define VT_EXIT_CRED		4	/* credentials rejected or invalid */
 #define VT_EXIT_NET		5	/* network or service failure */
+/* exec only, as a shell: the command cannot run, or is not found. */
+#define VT_EXIT_NOEXEC		126
+#define VT_EXIT_NOTFOUND	127
 
 #define VT_ERR_INTERNAL		(-VT_EXIT_INTERNAL)
 #define VT_ERR_USAGE		(-VT_EXIT_USAGE)
 #define VT_ERR_CONFIG		(-VT_EXIT_CONFIG)
 #define VT_ERR_CRED		(-VT_EXIT_CRED)
 #define VT_ERR_NET		(-VT_EXIT_NET)
+#define VT_ERR_NOEXEC		(-VT_EXIT_NOEXEC)
+#define VT_ERR_NOTFOUND		(-VT_EXIT_NOTFOUND)
 
 #define VT_SCOPE_CLOUD_PLATFORM	"https://www.googleapis.com/auth/cloud-platform"
 #define VT_GOOGLE_TOKEN_URI	"https://oauth2.googleapis.com/token"

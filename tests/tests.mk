@@ -33,3 +33,11 @@ SH_TESTS += \
 SH_TESTS += \
 	tests/t/t2500-api-key.sh \
 	tests/t/t2600-metadata.sh
+
+# Where vtoken is used: git's credential helper, exec, real clients.
+SH_TESTS += \
+	tests/t/t5000-git-credential.sh \
+	tests/t/t5100-git-http.sh \
+	tests/t/t5200-openai-node.sh \
+	tests/t/t5300-exec.sh
+EXTRA_DIST += tests/mock/githttp.py tests/mock/openai-chat.js

@@ -56,7 +56,9 @@ Endpoints:
     GET  /subject/{text,json}   a subject token (config "subject_url":
                                 token, field, headers, status)
     POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
-                                needs a Bearer token this mock issued
+                                needs a Bearer token this mock issued;
+                                with "stream": true the reply is SSE
+                                (chat.completion.chunk events, [DONE])
     POST /v1beta/openai/chat/completions
                                 the Gemini API: needs "Bearer KEY" with a
                                 KEY listed in "gemini_keys"
@@ -64,6 +66,11 @@ Endpoints:
                                 the GCE metadata server, when the config
                                 has "metadata" (see below)
     GET  /_mock/health          "ok"
+    POST /_mock/check           form token=T: 200 if this mock issued T
+                                and it has not expired or been revoked,
+                                else 401 (for the git test server)
+    POST /_mock/revoke          form token=T, or all=1: forget the
+                                token(s), as if revoked; replies the count
 
 The metadata server ("metadata" in the config):
 
@@ -168,6 +175,15 @@ class State:
                                          secrets.token_urlsafe(24))
             self.tokens[token] = time.time() + lifetime
         return token
+
+    def revoke(self, token=None):
+        """Forget one token, or all of them; how many were forgotten."""
+        with self.lock:
+            if token is None:
+                n = len(self.tokens)
+                self.tokens.clear()
+                return n
+            return 1 if self.tokens.pop(token, None) is not None else 0
 
     def token_valid(self, token):
         with self.lock:
@@ -420,6 +436,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.subject(rec, conf)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
+        elif url.path in ("/_mock/check", "/_mock/revoke"):
+            reply = self.token_control(rec, url.path)
         else:
             reply = (404, json.dumps({"error": {"code": 404, "message":
                      "not found", "status": "NOT_FOUND"}}), None, ())
@@ -761,6 +779,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     text = " ".join(p.get("text", "") for p in text
                                     if isinstance(p, dict))
         reply = "mock reply: %s" % text
+        if req.get("stream") is True:
+            return self.chat_stream(req, reply)
         return (200, json.dumps({
             "id": "chatcmpl-mock-%d" % int(time.time() * 1000),
             "object": "chat.completion",
@@ -772,6 +792,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "completion_tokens": len(reply.split()),
                       "total_tokens": len(str(text).split())
                       + len(reply.split())}}), None, ())
+
+
+    def chat_stream(self, req, reply):
+        """The chat reply as server-sent events, one word per chunk, as
+        the OpenAI streaming format has it: a role delta, content deltas,
+        a finish_reason, then "data: [DONE]"."""
+        cid = "chatcmpl-mock-%d" % int(time.time() * 1000)
+        created, model = int(time.time()), req.get("model", "mock")
+
+        def event(delta, finish=None):
+            return "data: %s\n\n" % json.dumps({
+                "id": cid, "object": "chat.completion.chunk",
+                "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta,
+                             "finish_reason": finish}]})
+        words = reply.split(" ")
+        body = event({"role": "assistant", "content": ""})
+        for i, w in enumerate(words):
+            body += event({"content": w if i == 0 else " " + w})
+        body += event({}, "stop") + "data: [DONE]\n\n"
+        return (200, body, "text/event-stream; charset=utf-8", ())
+
+    def token_control(self, rec, path):
+        """POST /_mock/check and /_mock/revoke, for other test servers."""
+        if self.command != "POST":
+            return (405, "POST only\n", "text/plain", ())
+        form = rec.get("form") or {}
+        token = form.get("token")
+        state = self.server.state
+        if path == "/_mock/check":
+            if isinstance(token, str) and state.token_valid(token):
+                return (200, "valid\n", "text/plain", ())
+            return (401, "invalid\n", "text/plain", ())
+        if form.get("all") == "1":
+            n = state.revoke()
+        elif isinstance(token, str):
+            n = state.revoke(token)
+        else:
+            return (400, "token=T or all=1\n", "text/plain", ())
+        return (200, "%d\n" % n, "text/plain", ())
 
 
 class Server(http.server.ThreadingHTTPServer):
