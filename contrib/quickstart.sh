@@ -11,7 +11,13 @@
 #                                     AddressSanitizer+UBSan, the minting
 #                                     tests under valgrind, and make
 #                                     distcheck; the last line is
-#                                     "N passed, N failed"
+#                                     "N passed, N failed".  The tests
+#                                     with real clients need node and the
+#                                     openai npm package: check installs
+#                                     them first (into
+#                                     ~/.cache/vtoken-test-node, or
+#                                     $VT_NODE_DIR), while the network is
+#                                     still there.
 #
 # Run it as root or as a user who may sudo (only apt-get needs root).
 # Builds go to build/ and build-asan/ in the source tree.
@@ -25,7 +31,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
 libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libcmocka-dev \
 python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux \
-valgrind dbus gnome-keyring libsecret-tools python3-gi"
+valgrind git dbus gnome-keyring libsecret-tools python3-gi"
 
 # The minting tests run again with valgrind in front of vtoken.
 VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
@@ -55,6 +61,30 @@ install_packages() {
 	# shellcheck disable=SC2086
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $missing >/dev/null
+}
+
+# The official openai npm package, for tests/t/t5200-openai-node.sh, in a
+# directory outside the source tree; the tests find it via VT_NODE_MODULES.
+# node and npm come from Debian when missing (a node from elsewhere, with
+# its own npm, is used as it is).
+install_node() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1
+	then
+		say "installing: nodejs npm"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends nodejs npm >/dev/null
+	fi
+	node_dir=${VT_NODE_DIR:-${HOME:-/root}/.cache/vtoken-test-node}
+	if [ ! -f "$node_dir/node_modules/openai/package.json" ]; then
+		say "installing the openai npm package into $node_dir"
+		mkdir -p "$node_dir"
+		(cd "$node_dir" && npm install --prefix "$node_dir" --no-audit \
+		    --no-fund --no-save --loglevel=error 'openai@^6' >/dev/null) ||
+		    say "npm install openai failed: t5200-openai-node will fail"
+	fi
+	VT_NODE_MODULES=$node_dir/node_modules
+	export VT_NODE_MODULES
 }
 
 # build DIR [configure options...]
@@ -113,6 +143,7 @@ tally() {
 
 check() {
 	install_packages
+	install_node
 	build "$top/build" --enable-werror
 	run_check "$top/build" check
 	build "$top/build-asan" --enable-werror --enable-sanitizers

@@ -104,24 +104,34 @@ kr_call_new(void)
  * cancel, and wait a little for the cancellation).  0 when finished;
  * -1 when abandoned: c is leaked, since its callback may still run.
  */
+static gboolean
+kr_wake(gpointer data)
+{
+	(void)data;
+	return G_SOURCE_REMOVE;
+}
+
 static int
 kr_wait(struct kr_call *c)
 {
-	GSource	*t;
+	GSource	*t, *h;
 	gint64	 hard;
 
 	t = g_timeout_source_new((guint)kr_timeout_ms);
 	g_source_set_callback(t, kr_expire, c->cancel, NULL);
 	g_source_attach(t, kr_mc);
+	/* A second timer wakes the loop if the cancellation is lost. */
+	h = g_timeout_source_new((guint)(kr_timeout_ms + KR_GRACE_MS));
+	g_source_set_callback(h, kr_wake, NULL, NULL);
+	g_source_attach(h, kr_mc);
 	hard = g_get_monotonic_time() +
 	    (gint64)(kr_timeout_ms + KR_GRACE_MS) * 1000;
-	while (c->res == NULL && g_get_monotonic_time() < hard) {
-		/* Poll in slices: a lost cancellation must not block. */
-		if (!g_main_context_iteration(kr_mc, FALSE))
-			g_usleep(1000);
-	}
+	while (c->res == NULL && g_get_monotonic_time() < hard)
+		g_main_context_iteration(kr_mc, TRUE);
 	g_source_destroy(t);
 	g_source_unref(t);
+	g_source_destroy(h);
+	g_source_unref(h);
 	if (c->res == NULL) {
 		kr_broken = 1;
 		return -1;

@@ -87,7 +87,7 @@ char *
 cache_key(const struct vt_ctx *ctx, const struct source *src)
 {
 	GChecksum	*ck;
-	char		*scopes, *key;
+	char		*scopes, *key, *lifetime;
 
 	if (src->cache_id == NULL)
 		return NULL;
@@ -102,6 +102,15 @@ cache_key(const struct vt_ctx *ctx, const struct source *src)
 	    src->token_uri : ""), (src->token_uri != NULL ?
 	    strlen(src->token_uri) : 0) + 1);
 	g_checksum_update(ck, (const guchar *)scopes, strlen(scopes) + 1);
+	/* Impersonation: another principal, another token. */
+	if (src->impersonate != NULL) {
+		lifetime = g_strdup_printf("%s\n%s\n%ld", src->impersonate,
+		    src->delegates != NULL ? src->delegates : "",
+		    ctx->lifetime_sec);
+		g_checksum_update(ck, (const guchar *)lifetime,
+		    strlen(lifetime) + 1);
+		g_free(lifetime);
+	}
 	key = xstrdup(g_checksum_get_string(ck));
 	g_checksum_free(ck);
 	g_free(scopes);

@@ -2,7 +2,9 @@
  * cmd-env.c: print the variables an OpenAI SDK reads, in the syntax of
  * the user's shell: OPENAI_API_KEY (the token), OPENAI_BASE_URL (the
  * Vertex AI OpenAI-compatible base URL) and VTOKEN_EXPIRES_AT, so scripts
- * can see when the exported value goes stale.
+ * can see when the exported value goes stale.  With an API key: the key,
+ * the Gemini API's base URL, and VTOKEN_EXPIRES_AT unset (keys do not
+ * expire).
  *
  * The project is checked before anything is minted: a run that cannot
  * print a usable base URL should not spend a token request first.
@@ -111,8 +113,9 @@ cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
 			have = &tok;
 		vars[0].value = have->access_token;
 		vars[1].value = base_url;
-		vars[2].value = output_rfc3339(have->expires_at, when,
-		    sizeof when);
+		/* An API key does not expire: the variable is unset. */
+		vars[2].value = have->expires_at == 0 ? NULL :
+		    output_rfc3339(have->expires_at, when, sizeof when);
 	}
 	if ((*text = output_env(sh, vars, 3, unset)) == NULL) {
 		r = vt_err(VT_ERR_INTERNAL, "cannot write the variables safely "

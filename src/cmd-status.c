@@ -1,7 +1,9 @@
 /*
  * cmd-status.c: explain what vtoken would do: every resolution step it
  * considered, what it chose and why, the project and where it came from,
- * and the base URL.  It makes no network request and prints no secret.
+ * and the base URL.  It prints no secret, and makes no network request
+ * but to the metadata server (local to the machine, and only when it is
+ * detected or probed, see source-metadata.c).
  *
  * The report goes to stdout even when no credential was found, since that
  * is when it is most needed; the exit status and the error line on stderr
@@ -128,6 +130,15 @@ status_json(struct vt_ctx *ctx, const struct source *src,
 		    status_json_str(src->token_uri));
 		json_object_object_add(o, "quota_project",
 		    status_json_str(src->quota_project_id));
+		json_object_object_add(o, "impersonate",
+		    status_json_str(src->impersonate));
+		json_object_object_add(o, "delegates",
+		    status_json_str(src->delegates));
+		t = json_object_new_object();
+		for (i = 0; i < src->ninfo; i++)
+			json_object_object_add(t, src->info[i].name,
+			    json_object_new_string(src->info[i].value));
+		json_object_object_add(o, "details", t);
 	}
 	json_object_object_add(root, "credentials", o);
 	json_object_object_add(root, "project",
@@ -138,6 +149,8 @@ status_json(struct vt_ctx *ctx, const struct source *src,
 	    status_json_setting(&ctx->endpoint));
 	json_object_object_add(root, "api_version",
 	    status_json_setting(&ctx->api_version));
+	json_object_object_add(root, "backend", json_object_new_string(
+	    ctx->gemini ? "gemini" : "vertex"));
 	json_object_object_add(root, "base_url", status_json_str(base_url));
 	a = json_object_new_array();
 	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
@@ -253,6 +266,9 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 		if (src->quota_project_id != NULL)
 			status_add(&buf, "%-13s %s", "  quota:",
 			    src->quota_project_id);
+		for (i = 0; i < src->ninfo; i++)
+			status_add(&buf, "  %s: %s", src->info[i].name,
+			    src->info[i].value);
 	} else
 		status_add(&buf, "%-13s none found", "credentials:");
 	status_add_setting(&buf, "project:", &ctx->project, "none found "
@@ -260,6 +276,10 @@ status_text(struct vt_ctx *ctx, const struct source *src,
 	status_add_setting(&buf, "location:", &ctx->location, "?");
 	status_add_setting(&buf, "endpoint:", &ctx->endpoint, "?");
 	status_add_setting(&buf, "API version:", &ctx->api_version, "?");
+	status_add(&buf, "%-13s %s%s%s%s", "backend:", ctx->gemini ?
+	    "Gemini API (API key)" : "Vertex AI", ctx->backend.value != NULL ?
+	    " (" : "", ctx->backend.value != NULL ? ctx->backend.origin : "",
+	    ctx->backend.value != NULL ? ")" : "");
 	status_add(&buf, "%-13s %s", "base URL:", base_url != NULL ?
 	    base_url : "unknown until a project is set");
 	for (i = 0; ctx->scope_list != NULL && ctx->scope_list[i] != NULL; i++)
@@ -299,7 +319,8 @@ cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		error = xstrdup(vt_errmsg());
 	resolve_project(ctx, src);
 	status_cache_get(ctx, src, &sc);
-	if (ctx->project.value != NULL || ctx->base_url.value != NULL)
+	if (ctx->project.value != NULL || ctx->base_url.value != NULL ||
+	    ctx->gemini)
 		resolve_base_url(ctx, &base_url);
 	if (args->json)
 		text = status_json(ctx, src, base_url, config, error, &sc);

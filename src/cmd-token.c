@@ -42,7 +42,12 @@ cmd_token_exec(struct vt_ctx *ctx, struct cmd_args *args)
 
 	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
 		goto out;
-	if (args->json) {
+	if (args->json && tok.expires_at == 0) {
+		/* An API key: it does not expire. */
+		line = xasprintf("{\"access_token\": \"%s\", \"token_type\": "
+		    "\"Bearer\", \"expires_at\": null, \"expires_in\": null}\n",
+		    tok.access_token);
+	} else if (args->json) {
 		left = (long)(tok.expires_at - time(NULL));
 		/*
 		 * Formatted by hand: the token passed output_token_valid()

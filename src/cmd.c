@@ -17,10 +17,13 @@
 const struct cmd_entry *cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_env_entry,
+	&cmd_exec_entry,
 	&cmd_header_entry,
 	&cmd_refresh_entry,
 	&cmd_status_entry,
 	&cmd_cache_entry,
+	&cmd_key_entry,
+	&cmd_git_credential_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -61,7 +64,7 @@ cmd_usage(int to_stdout)
 "\n"
 "Commands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-8s %s\n", cmd_table[i]->name,
+		fprintf(f, "  %-15s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
 	fprintf(f,
 "\n"
@@ -74,8 +77,18 @@ cmd_usage(int to_stdout)
 "  --base-url URL        the whole base URL, for private endpoints\n"
 "  --credentials FILE    credential file; else GOOGLE_APPLICATION_CREDENTIALS,\n"
 "                        else gcloud's application default credentials\n"
+"  --api-key-file FILE   a Gemini API key, read from FILE (one line)\n"
+"  --vertex              Vertex AI only: ignore API keys\n"
+"  --gemini              the Gemini API: an API key is required\n"
 "  --scopes LIST         OAuth scopes, default cloud-platform\n"
 "  --timeout DURATION    bound on the whole call, default 30s\n"
+"  --cache BACKEND       auto (default), keyring, file or none (VTOKEN_CACHE)\n"
+"  --no-cache            mint a new token; neither read nor store one\n"
+"  --min-ttl DURATION    least life a cached token needs, default 5m\n"
+"                        (30m for env, 15m for refresh)\n"
+"  --impersonate-service-account [DELEGATE,...]SA\n"
+"                        mint for service account SA via IAM\n"
+"  --lifetime DURATION   life of impersonated tokens (IAM default 1h)\n"
 "  -v, --verbose         more messages on stderr (repeat for more)\n"
 "  -q, --quiet           only errors on stderr\n"
 "  -h, --help            this text; 'vtoken help COMMAND' for a command\n"

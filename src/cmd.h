@@ -22,6 +22,11 @@ struct token;
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
+/*
+ * The command's arguments are a command line to run (exec): vtoken's
+ * options end at its first word, or at "--", and the rest is the child's.
+ */
+#define CMD_F_ARGV	0x02
 
 /* What the command line gave a command, besides global options. */
 struct cmd_args {
@@ -55,8 +60,11 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_cache_entry;
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_refresh_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_git_credential_entry;
 extern const struct cmd_entry cmd_header_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_key_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_token_entry;
 
@@ -75,6 +83,12 @@ void	 cmd_usage_one(const struct cmd_entry *entry, int to_stdout);
  * did not.  s may be a secret; the caller still owns and wipes it.
  */
 int	 cmd_print(const char *s);
+/*
+ * When vtoken runs as git-credential-vtoken (git's name for the helper
+ * "vtoken"), an argv with "git-credential" inserted as the command;
+ * otherwise argv itself.  *argcp is updated.  (cmd-git-credential.c)
+ */
+char	**cmd_git_credential_argv(int *argcp, char **argv);
 /*
  * Resolve the credential and mint a token with it (cmd-token.c).  On
  * success the caller owns *src and tok; on failure both are released.

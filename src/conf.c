@@ -40,7 +40,7 @@ static const char *const config_keys[] = {
 	"project", "location", "endpoint", "api_version", "base_url",
 	"credentials", "scopes", "timeout", "api_key_file", "impersonate",
 	"backend", "cache", "min_ttl", "git_hosts", "git_username",
-	"universe_domain", "key_var", "url_var", NULL
+	"universe_domain", "key_var", "url_var", "lifetime", NULL
 };
 
 struct config_entry {

@@ -36,9 +36,6 @@
 
 /* Types Google documents that vtoken does not handle yet. */
 static const char *const credfile_unsupported[] = {
-	"impersonated_service_account",
-	"external_account",
-	"external_account_authorized_user",
 	"gdch_service_account",
 	NULL
 };
@@ -182,49 +179,64 @@ out:
 	return r;
 }
 
-/* Dispatch on "type": each source checks and copies its own fields. */
+/* Parse and dispatch a whole file. */
 int
 credfile_parse(const char *data, size_t len, const char *path,
     const char *origin, struct source **out)
 {
-	json_object	*obj = NULL, *v;
-	const char	*type;
-	size_t		 i;
+	json_object	*obj = NULL;
 	int		 r;
 
 	*out = NULL;
 	if ((r = credfile_json(data, len, path, &obj)) != 0)
 		goto out;
-	if (!json_object_object_get_ex(obj, "type", &v) ||
-	    !json_object_is_type(v, json_type_string)) {
-		r = vt_err(VT_ERR_CRED, "'%s' has no 'type' field: not a "
-		    "Google credential file", path);
-		goto out;
-	}
-	type = json_object_get_string(v);
-	if (strcmp(type, "service_account") == 0) {
-		r = source_service_account_new(obj, path, origin, out);
-		goto out;
-	}
-	if (strcmp(type, "authorized_user") == 0) {
-		r = source_authorized_user_new(obj, path, origin, out);
-		goto out;
-	}
-	for (i = 0; credfile_unsupported[i] != NULL; i++) {
-		if (strcmp(type, credfile_unsupported[i]) == 0) {
-			r = vt_err(VT_ERR_CRED, "credential type '%s' in '%s' "
-			    "is not supported yet", type, path);
-			goto out;
-		}
-	}
-	/* vt_err() escapes control characters; we bound the length. */
-	r = vt_err(VT_ERR_CRED, "unknown credential type '%.*s%s' in '%s'",
-	    CREDFILE_QUOTE_MAX, type,
-	    strlen(type) > CREDFILE_QUOTE_MAX ? "..." : "", path);
+	r = credfile_dispatch(obj, path, origin, out);
 out:
 	/* The sources copied what they keep; json-c frees the rest. */
 	json_object_put(obj);
 	return r;
+}
+
+/* Dispatch on "type": each source checks and copies its own fields. */
+int
+credfile_dispatch(json_object *obj, const char *path, const char *origin,
+    struct source **out)
+{
+	static const struct {
+		const char	*type;
+		int		(*new)(json_object *, const char *,
+				    const char *, struct source **);
+	} types[] = {
+		{ "service_account", source_service_account_new },
+		{ "authorized_user", source_authorized_user_new },
+		{ "impersonated_service_account", source_impersonated_new },
+		{ "external_account", source_external_new },
+		{ "external_account_authorized_user",
+		    source_external_user_new },
+	};
+	json_object	*v;
+	const char	*type;
+	size_t		 i;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, "type", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return vt_err(VT_ERR_CRED, "'%s' has no 'type' field: not a "
+		    "Google credential file", path);
+	type = json_object_get_string(v);
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		if (strcmp(type, types[i].type) == 0)
+			return types[i].new(obj, path, origin, out);
+	}
+	for (i = 0; credfile_unsupported[i] != NULL; i++) {
+		if (strcmp(type, credfile_unsupported[i]) == 0)
+			return vt_err(VT_ERR_CRED, "credential type '%s' in "
+			    "'%s' is not supported yet", type, path);
+	}
+	/* vt_err() escapes control characters; we bound the length. */
+	return vt_err(VT_ERR_CRED, "unknown credential type '%.*s%s' in '%s'",
+	    CREDFILE_QUOTE_MAX, type,
+	    strlen(type) > CREDFILE_QUOTE_MAX ? "..." : "", path);
 }
 
 /*

@@ -81,10 +81,15 @@ ctx_release(struct vt_ctx *ctx)
 	setting_release(&ctx->api_version);
 	setting_release(&ctx->base_url);
 	setting_release(&ctx->credentials);
+	setting_release(&ctx->api_key_file);
+	setting_release(&ctx->backend);
 	setting_release(&ctx->scopes);
 	setting_release(&ctx->timeout);
 	setting_release(&ctx->cache);
 	setting_release(&ctx->min_ttl);
+	setting_release(&ctx->impersonate);
+	setting_release(&ctx->lifetime);
+	setting_release(&ctx->universe_domain);
 	if (ctx->scope_list != NULL) {
 		for (i = 0; ctx->scope_list[i] != NULL; i++)
 			free(ctx->scope_list[i]);

@@ -54,6 +54,7 @@ struct http_xfer {
 	struct sbuf	 body;
 	int		 too_big;
 	char		*content_type;
+	int		 metadata_flavor; /* Metadata-Flavor: Google seen */
 	long		 retry_after;	/* delta-seconds, or -1 */
 	struct sbuf	 dbg_out;	/* request body, for -vvv */
 	struct sbuf	 dbg_in;	/* reply body, for -vvv */
@@ -500,7 +501,10 @@ http_parse_retry_after(const char *v, size_t n)
 	return secs;
 }
 
-/* CURLOPT_HEADERFUNCTION: remember Content-Type and Retry-After. */
+/*
+ * CURLOPT_HEADERFUNCTION: remember Content-Type, Retry-After and
+ * Metadata-Flavor.
+ */
 static size_t
 http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -513,7 +517,10 @@ http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		free(x->content_type);
 		x->content_type = NULL;
 		x->retry_after = -1;
-	} else if (http_header_value(ptr, n, "Content-Type", &v, &vlen)) {
+		x->metadata_flavor = 0;
+	} else if (http_header_value(ptr, n, "Metadata-Flavor", &v, &vlen))
+		x->metadata_flavor = vlen == 6 && memcmp(v, "Google", 6) == 0;
+	else if (http_header_value(ptr, n, "Content-Type", &v, &vlen)) {
 		free(x->content_type);
 		x->content_type = xstrndup(v, vlen);
 	} else if (http_header_value(ptr, n, "Retry-After", &v, &vlen))
@@ -550,7 +557,8 @@ http_urlerr(CURLUcode uc)
  * URL and *hostp its host (both the caller's), if asked for.
  */
 static int
-http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
+http_url_parse(const char *url, const char *what, int metadata, CURLU **up,
+    char **hostp)
 {
 	CURLU		*u = NULL;
 	CURLUcode	 uc;
@@ -565,7 +573,7 @@ http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
 	 * httputil.c's checks first (whitespace, userinfo, scheme), then
 	 * curl's own parse, which is what the request will use, again.
 	 */
-	if ((r = http_url_check(url, what)) != 0)
+	if ((r = http_url_check_flags(url, what, metadata)) != 0)
 		return r;
 	if ((u = curl_url()) == NULL)
 		http_oom();
@@ -590,7 +598,8 @@ http_url_parse(const char *url, const char *what, CURLU **up, char **hostp)
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
 	    (strcasecmp(scheme, "http") != 0 ||
-	    !http_host_is_loopback(host))) {
+	    (!http_host_is_loopback(host) &&
+	    !(metadata && http_metadata_host(host))))) {
 		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
 		    "http:// is allowed only to loopback)", what, url);
 		goto out;
@@ -771,6 +780,8 @@ http_headers(const struct http_request *req, struct curl_slist **out)
 		}
 		l = http_slist_add(l, req->headers[i]);
 	}
+	if (req->metadata)
+		l = http_slist_add(l, "Metadata-Flavor: Google");
 	if (req->bearer != NULL) {
 		s = xasprintf("Authorization: Bearer %s", req->bearer);
 		l = http_slist_add(l, s);
@@ -805,7 +816,7 @@ http_setup(CURL *h, CURLU *u, int loopback, const struct http_request *req,
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
 	if ((ca = http_ca_bundle()) != NULL)
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca) != CURLE_OK;
-	/* Plaintext to loopback must never travel via a proxy. */
+	/* Plaintext to loopback (or the metadata server) never via a proxy. */
 	if (loopback)
 		bad |= curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -854,7 +865,13 @@ http_timeout_err(const struct vt_ctx *ctx, double start, const char *host)
 {
 	long	secs;
 
-	if (ctx != NULL && ctx->timeout_sec > 0)
+	if (ctx == NULL || ctx->deadline <= 0 ||
+	    vt_now_mono() < ctx->deadline - 0.05) {
+		/* The request's own bound (max_seconds) ran out. */
+		return vt_err(VT_ERR_NET, "no reply from %s within %.1fs",
+		    host, vt_now_mono() - start);
+	}
+	if (ctx->timeout_sec > 0)
 		secs = ctx->timeout_sec;
 	else
 		secs = (long)(vt_now_mono() - start + 0.5);
@@ -896,7 +913,10 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 		deadline = ctx->deadline;
 	else
 		deadline = start + VT_DEFAULT_TIMEOUT;
-	if ((r = http_url_parse(req->url, "request URL", &u, &host)) != 0)
+	if (req->max_seconds > 0 && start + req->max_seconds < deadline)
+		deadline = start + req->max_seconds;
+	if ((r = http_url_parse(req->url, "request URL", req->metadata, &u,
+	    &host)) != 0)
 		return r;
 	if ((r = http_headers(req, &hdrs)) != 0)
 		goto out;
@@ -905,8 +925,8 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 		goto out;
 	}
 	errbuf[0] = '\0';
-	if ((r = http_setup(h, u, http_url_is_loopback(req->url), req, hdrs,
-	    &x, errbuf)) != 0)
+	if ((r = http_setup(h, u, req->metadata ||
+	    http_url_is_loopback(req->url), req, hdrs, &x, errbuf)) != 0)
 		goto out;
 
 	max_attempts = req->retry ? HTTP_MAX_ATTEMPTS : 1;
@@ -1018,6 +1038,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 	resp->len = x.body.len;
 	resp->content_type = x.content_type;
 	resp->attempts = attempt;
+	resp->metadata_flavor = x.metadata_flavor;
 	memset(&x.body, 0, sizeof x.body);
 	x.content_type = NULL;
 	r = 0;

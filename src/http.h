@@ -31,6 +31,15 @@ struct http_request {
 	/* Optional: also retry a complete reply for which this returns 1. */
 	int		(*retry_reply)(long status, const char *body,
 			    size_t len);
+	/*
+	 * A request to the GCE metadata server: "Metadata-Flavor: Google"
+	 * is sent, the reply's Metadata-Flavor is reported in
+	 * resp->metadata_flavor, no proxy is used, and plain http:// is
+	 * allowed to the metadata host only (see http_metadata_host).
+	 */
+	int		 metadata;
+	/* If > 0, this request (retries included) ends after this many s. */
+	double		 max_seconds;
 };
 
 struct http_response {
@@ -39,6 +48,7 @@ struct http_response {
 	size_t		 len;
 	char		*content_type;	/* or NULL */
 	int		 attempts;	/* requests made, retries too */
+	int		 metadata_flavor; /* reply had Metadata-Flavor: Google */
 };
 
 /*
@@ -60,10 +70,25 @@ void	 http_response_release(struct http_response *resp);
  * characters is refused too.
  */
 int	 http_url_check(const char *url, const char *what);
+/* The same; with metadata set, plain http:// to the metadata host too. */
+int	 http_url_check_flags(const char *url, const char *what,
+	    int metadata);
 /* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
 int	 http_url_is_loopback(const char *url);
 /* 1 if host (a bare name or address, IPv6 with or without []) is. */
 int	 http_host_is_loopback(const char *host);
+/*
+ * 1 if host (no port) is the metadata server's: 169.254.169.254,
+ * metadata.google.internal, or the host of $GCE_METADATA_HOST or
+ * $GCE_METADATA_IP.  Plain http:// is allowed to it only for requests
+ * with the metadata flag, never for a URL from a credential file.
+ */
+int	 http_metadata_host(const char *host);
+/*
+ * http_url_check, and on success *host is the URL's host as curl parsed
+ * it (lower-case as given; IPv6 in brackets), which the caller frees.
+ */
+int	 http_url_host(const char *url, const char *what, char **host);
 
 /*
  * Build an application/x-www-form-urlencoded body from name/value pairs

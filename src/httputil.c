@@ -54,8 +54,41 @@ http_host_is_loopback(const char *host)
 	return 0;
 }
 
+/* The host part of a "host[:port]" variable equals host? */
+static int
+http_env_host_is(const char *name, const char *host)
+{
+	const char	*v, *end;
+	size_t		 n;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return 0;
+	if (*v == '[')
+		end = strchr(v, ']') != NULL ? strchr(v, ']') + 1 : NULL;
+	else
+		end = strchr(v, ':');
+	n = end != NULL ? (size_t)(end - v) : strlen(v);
+	return strlen(host) == n && strncasecmp(v, host, n) == 0;
+}
+
+/* The metadata server's host (http.h). */
+int
+http_metadata_host(const char *host)
+{
+	return strcmp(host, "169.254.169.254") == 0 ||
+	    strcasecmp(host, "metadata.google.internal") == 0 ||
+	    http_env_host_is("GCE_METADATA_HOST", host) ||
+	    http_env_host_is("GCE_METADATA_IP", host);
+}
+
 int
 http_url_check(const char *url, const char *what)
+{
+	return http_url_check_flags(url, what, 0);
+}
+
+int
+http_url_check_flags(const char *url, const char *what, int metadata)
 {
 	GError		*err = NULL;
 	char		*scheme = NULL, *userinfo = NULL, *host = NULL;
@@ -100,7 +133,8 @@ http_url_check(const char *url, const char *what)
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
 	    (strcasecmp(scheme, "http") != 0 ||
-	    !http_host_is_loopback(host))) {
+	    (!http_host_is_loopback(host) &&
+	    !(metadata && http_metadata_host(host))))) {
 		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
 		    "http:// is allowed only to loopback)", what, url);
 		goto out;
@@ -113,6 +147,24 @@ http_url_check(const char *url, const char *what)
 	g_free(userinfo);
 	g_free(host);
 	return r;
+}
+
+int
+http_url_host(const char *url, const char *what, char **host)
+{
+	char	*h = NULL;
+	int	 r;
+
+	*host = NULL;
+	if ((r = http_url_check(url, what)) != 0)
+		return r;
+	if (!g_uri_split(url, G_URI_FLAGS_NONE, NULL, NULL, &h, NULL, NULL,
+	    NULL, NULL, NULL) || h == NULL)
+		return vt_err(VT_ERR_CRED, "%s '%s' has no host", what, url);
+	/* As curl gives it: an IPv6 address in brackets. */
+	*host = strchr(h, ':') != NULL ? xasprintf("[%s]", h) : xstrdup(h);
+	g_free(h);
+	return 0;
 }
 
 int

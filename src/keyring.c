@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
+#include "conf.h"
 #include "keyring.h"
 #include "keyringmod.h"
 #include "keystore.h"
@@ -176,15 +178,60 @@ keystore_get(struct vt_ctx *ctx, const char *profile, char **key)
 	return kr->key_get(profile, key);
 }
 
+/* $XDG_CONFIG_HOME/vtoken/stored-keys, or NULL. */
+static char *
+keystore_marker(void)
+{
+	char	*path, *slash;
+
+	if ((path = config_path()) == NULL)
+		return NULL;
+	if ((slash = strrchr(path, '/')) != NULL)
+		*slash = '\0';
+	slash = xasprintf("%s/stored-keys", path);
+	free(path);
+	return slash;
+}
+
+int
+keystore_maybe(void)
+{
+	struct stat	 st;
+	char		*path;
+	int		 yes;
+
+	if ((path = keystore_marker()) == NULL)
+		return 0;
+	yes = stat(path, &st) == 0;
+	free(path);
+	return yes;
+}
+
 int
 keystore_set(struct vt_ctx *ctx, const char *profile, const char *key)
 {
-	int	r;
+	char	*path, *slash;
+	int	 r, fd;
 
 	(void)ctx;
 	if ((r = keyring_ready()) != 0)
 		return r;
-	return kr->key_set(profile, key);
+	if ((r = kr->key_set(profile, key)) != 0)
+		return r;
+	/* The marker holds nothing secret: only that a key may be there. */
+	if ((path = keystore_marker()) != NULL) {
+		if ((slash = strrchr(path, '/')) != NULL) {
+			*slash = '\0';
+			(void)mkdir(path, 0700);
+			*slash = '/';
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+		if (fd != -1)
+			close(fd);
+		free(path);
+	}
+	return 0;
 }
 
 int

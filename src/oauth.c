@@ -68,7 +68,7 @@ oauth_json_wipe(struct json_object *o)
 }
 
 /* Wipe and release a parsed reply.  Accepts NULL. */
-static void
+void
 oauth_json_free(struct json_object *o)
 {
 	if (o == NULL)
@@ -82,7 +82,7 @@ oauth_json_free(struct json_object *o)
  * saying what was wrong.  The tokenizer's scratch buffer, which held each
  * string as it was read, is wiped.
  */
-static struct json_object *
+struct json_object *
 oauth_json_parse(const char *body, size_t len, const char **why)
 {
 	struct json_tokener	*tk;
@@ -353,8 +353,8 @@ oauth_status_transient(long status)
 }
 
 /* oauth_error, knowing how many attempts were made (0: unknown). */
-static int
-oauth_error_n(long status, const char *body, size_t len, const char *what,
+int
+oauth_error_after(long status, const char *body, size_t len, const char *what,
     int attempts)
 {
 	struct json_object	*o, *v;
@@ -445,7 +445,7 @@ oauth_error_n(long status, const char *body, size_t len, const char *what,
 int
 oauth_error(long status, const char *body, size_t len, const char *what)
 {
-	return oauth_error_n(status, body, len, what, 0);
+	return oauth_error_after(status, body, len, what, 0);
 }
 
 /* 1 for an OAuth error Google documents as transient. */
@@ -465,41 +465,4 @@ oauth_retryable_reply(long status, const char *body, size_t len)
 	    oauth_transient(oauth_json_str(o, "error_description"));
 	oauth_json_free(o);
 	return retry;
-}
-
-/* POST a token request and parse or judge the reply. */
-int
-oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
-    const char *form, struct token *tok)
-{
-	struct http_request	 req;
-	struct http_response	 resp;
-	time_t			 now;
-	int			 r;
-
-	memset(tok, 0, sizeof *tok);
-	if ((r = http_url_check(token_uri, "token URI")) != 0)
-		return r;
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = token_uri;
-	req.content_type = "application/x-www-form-urlencoded";
-	req.body = form;
-	req.body_len = strlen(form);
-	req.retry = 1;
-	req.retry_reply = oauth_retryable_reply;
-	/* The token's life counts from when it was asked for. */
-	now = time(NULL);
-	if ((r = http_request(ctx, &req, &resp)) != 0)
-		return r;
-	if (resp.status == 200)
-		r = oauth_parse_token(resp.body, resp.len, now, tok);
-	else
-		r = oauth_error_n(resp.status, resp.body, resp.len, token_uri,
-		    resp.attempts);
-	if (r == 0)
-		log_debug("token from %s, expires in %llds", token_uri,
-		    (long long)(tok->expires_at - now));
-	http_response_release(&resp);
-	return r;
 }

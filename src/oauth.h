@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+struct json_object;
 struct vt_ctx;
 struct token;
 
@@ -40,6 +41,20 @@ int	 oauth_parse_token(const char *body, size_t len, time_t now,
  */
 int	 oauth_error(long status, const char *body, size_t len,
 	    const char *what);
+
+/*
+ * Parse a reply body as exactly one JSON object (strict, no NUL, nothing
+ * after it).  NULL with *why (static text) if it is not one.  The result
+ * may hold secrets: release it with oauth_json_free(), which wipes every
+ * string in it.
+ */
+struct json_object *oauth_json_parse(const char *body, size_t len,
+	    const char **why);
+void	 oauth_json_free(struct json_object *o);
+
+/* oauth_error, saying how many attempts were made (0: unknown). */
+int	 oauth_error_after(long status, const char *body, size_t len,
+	    const char *what, int attempts);
 
 /* 1 if an error reply is one Google documents as transient. */
 int	 oauth_retryable_reply(long status, const char *body, size_t len);

@@ -46,7 +46,12 @@ enum {
 	OPT_MIN_TTL,
 	OPT_ALL,
 	OPT_WRITE_ENV,
-	OPT_WRITE_TOKEN
+	OPT_WRITE_TOKEN,
+	OPT_API_KEY_FILE,
+	OPT_VERTEX,
+	OPT_GEMINI,
+	OPT_IMPERSONATE,
+	OPT_LIFETIME
 };
 
 static const struct option options_long[] = {
@@ -57,8 +62,14 @@ static const struct option options_long[] = {
 	{ "api-version",	required_argument, NULL, OPT_API_VERSION },
 	{ "base-url",		required_argument, NULL, OPT_BASE_URL },
 	{ "credentials",	required_argument, NULL, OPT_CREDENTIALS },
+	{ "api-key-file",	required_argument, NULL, OPT_API_KEY_FILE },
+	{ "vertex",		no_argument,	   NULL, OPT_VERTEX },
+	{ "gemini",		no_argument,	   NULL, OPT_GEMINI },
 	{ "scopes",		required_argument, NULL, OPT_SCOPES },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "impersonate-service-account", required_argument, NULL,
+	    OPT_IMPERSONATE },
+	{ "lifetime",		required_argument, NULL, OPT_LIFETIME },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -193,18 +204,59 @@ options_check_exact(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Where vtoken's own part of argv ends.  For a command that runs a
+ * command line (CMD_F_ARGV: exec), that is the first word after the
+ * command name, or a "--" (its index; the child's words follow it), so
+ * that "vtoken exec python app.py -v" passes -v to python.  For any other
+ * command, argc: options may follow the command name.
+ */
+static int
+options_argv_end(int argc, char **argv)
+{
+	const struct cmd_entry	*cmd = NULL;
+	const struct option	*o;
+	const char		*w;
+	int			 i;
+
+	for (i = 1; i < argc; i++) {
+		w = argv[i];
+		if (strcmp(w, "--") == 0)
+			return cmd != NULL ? i : argc;
+		if (w[0] == '-' && w[1] != '\0') {
+			if (w[1] != '-' || strchr(w, '=') != NULL)
+				continue;
+			/* Skip the value of "--name VALUE". */
+			for (o = options_long; o->name != NULL; o++) {
+				if (strcmp(o->name, w + 2) == 0 &&
+				    o->has_arg == required_argument)
+					i++;
+			}
+			continue;
+		}
+		if (cmd != NULL)
+			return i;
+		if ((cmd = cmd_find(w)) == NULL ||
+		    (cmd->flags & CMD_F_ARGV) == 0)
+			return argc;
+	}
+	return argc;
+}
+
 int
 options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 {
-	int	c, used = 0, nargs;
+	int	c, used = 0, nargs, end, start;
 
 	memset(cli, 0, sizeof *cli);
 	memset(args, 0, sizeof *args);
-	if (options_check_exact(argc, argv) != 0)
+	end = options_argv_end(argc, argv);
+	start = end < argc && strcmp(argv[end], "--") == 0 ? end + 1 : end;
+	if (options_check_exact(end, argv) != 0)
 		return VT_ERR_USAGE;
 	opterr = 0;
 	optind = 0;	/* 0: full getopt re-initialisation (for tests) */
-	while ((c = getopt_long(argc, argv, ":vqhV", options_long,
+	while ((c = getopt_long(end, argv, ":vqhV", options_long,
 	    NULL)) != -1) {
 		switch (c) {
 		case OPT_PROFILE:	cli->profile = optarg; break;
@@ -214,11 +266,23 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 		case OPT_API_VERSION:	cli->api_version = optarg; break;
 		case OPT_BASE_URL:	cli->base_url = optarg; break;
 		case OPT_CREDENTIALS:	cli->credentials = optarg; break;
+		case OPT_API_KEY_FILE:	cli->api_key_file = optarg; break;
+		case OPT_VERTEX:
+		case OPT_GEMINI:
+			if (cli->backend != NULL &&
+			    strcmp(cli->backend, c == OPT_VERTEX ? "vertex" :
+			    "gemini") != 0)
+				return vt_err(VT_ERR_USAGE, "--vertex and "
+				    "--gemini exclude each other; give one");
+			cli->backend = c == OPT_VERTEX ? "vertex" : "gemini";
+			break;
 		case OPT_SCOPES:	cli->scopes = optarg; break;
 		case OPT_TIMEOUT:	cli->timeout = optarg; break;
 		case OPT_CACHE:		cli->cache = optarg; break;
 		case OPT_NO_CACHE:	cli->no_cache = 1; break;
 		case OPT_MIN_TTL:	cli->min_ttl = optarg; break;
+		case OPT_IMPERSONATE:	cli->impersonate = optarg; break;
+		case OPT_LIFETIME:	cli->lifetime = optarg; break;
 		case 'v':		cli->verbose++; break;
 		case 'q':		cli->quiet = 1; break;
 		case 'h':		cli->help = 1; break;
@@ -237,16 +301,25 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 			break;
 		}
 	}
-	if (optind < argc) {
+	if (optind < end) {
 		if ((cli->cmd = cmd_find(argv[optind])) == NULL)
 			return vt_err(VT_ERR_USAGE, "unknown command '%s'; "
 			    "see 'vtoken --help'", argv[optind]);
 		optind++;
 	}
-	args->argc = argc - optind;
-	args->argv = argv + optind;
+	if (end < argc) {
+		/* The child's command line, exactly as given. */
+		args->argc = argc - start;
+		args->argv = argv + start;
+	} else {
+		args->argc = argc - optind;
+		args->argv = argv + optind;
+	}
 	if (cli->help || cli->version)
 		return 0;
+	if (cli->credentials != NULL && cli->api_key_file != NULL)
+		return vt_err(VT_ERR_USAGE, "--credentials and --api-key-file "
+		    "name two different credentials; give one");
 	if (cli->cmd == NULL)
 		return options_check_cmd(NULL, used);
 	if (options_check_cmd(cli->cmd, used) != 0)
@@ -435,6 +508,35 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 	free(origin);
 }
 
+/* --lifetime and universe_domain (--impersonate-service-account is
+ * parsed where it is used, source-impersonated.c). */
+static int
+options_check_federation(struct vt_ctx *ctx)
+{
+	const char	*u = ctx->universe_domain.value;
+	long		 secs;
+
+	ctx->lifetime_sec = 0;
+	if (ctx->lifetime.value != NULL) {
+		if (options_parse_duration(ctx->lifetime.value, &secs) != 0 ||
+		    secs <= 0 || secs > 43200)
+			return vt_err(options_bad_code(&ctx->lifetime),
+			    "invalid lifetime '%s' (from %s): use whole "
+			    "seconds, or a number with s, m or h, between 1s "
+			    "and 12h", ctx->lifetime.value,
+			    ctx->lifetime.origin);
+		ctx->lifetime_sec = secs;
+	}
+	if (u != NULL && (strspn(u, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(u) ||
+	    strchr(u, '.') == NULL || u[0] == '.' || u[0] == '-'))
+		return vt_err(options_bad_code(&ctx->universe_domain),
+		    "invalid universe domain '%s' (from %s): expected a domain "
+		    "name such as googleapis.com", u,
+		    ctx->universe_domain.origin);
+	return 0;
+}
+
 /* Check the settings that must be valid before any command runs. */
 static int
 options_check(struct vt_ctx *ctx)
@@ -485,6 +587,20 @@ options_check(struct vt_ctx *ctx)
 	if (ctx->credentials.value != NULL && *ctx->credentials.value == '\0')
 		return vt_err(options_bad_code(&ctx->credentials), "empty "
 		    "credential file name (from %s)", ctx->credentials.origin);
+	if (ctx->api_key_file.value != NULL &&
+	    *ctx->api_key_file.value == '\0')
+		return vt_err(options_bad_code(&ctx->api_key_file), "empty API "
+		    "key file name (from %s)", ctx->api_key_file.origin);
+	if (ctx->backend.value != NULL &&
+	    strcmp(ctx->backend.value, "vertex") != 0 &&
+	    strcmp(ctx->backend.value, "gemini") != 0)
+		return vt_err(options_bad_code(&ctx->backend), "invalid "
+		    "backend '%s' (from %s): expected vertex or gemini",
+		    ctx->backend.value, ctx->backend.origin);
+	ctx->gemini = ctx->backend.value != NULL &&
+	    strcmp(ctx->backend.value, "gemini") == 0;
+	if ((r = options_check_federation(ctx)) != 0)
+		return r;
 	if (ctx->project.value != NULL &&
 	    !vertex_valid_project(ctx->project.value))
 		return vt_err(options_bad_code(&ctx->project), "invalid "
@@ -509,6 +625,8 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	static const char *const location_env[] = { "GOOGLE_CLOUD_LOCATION",
 	    NULL };
 	static const char *const cache_env[] = { "VTOKEN_CACHE", NULL };
+	static const char *const universe_env[] = {
+	    "GOOGLE_CLOUD_UNIVERSE_DOMAIN", NULL };
 	const char	*v;
 	char		*path;
 	int		 r, explicit = 1;
@@ -541,6 +659,11 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    NULL, "base_url", NULL);
 	options_pick(ctx, &ctx->credentials, NULL, cli->credentials,
 	    "--credentials", NULL, "credentials", NULL);
+	options_pick(ctx, &ctx->api_key_file, NULL, cli->api_key_file,
+	    "--api-key-file", NULL, "api_key_file", NULL);
+	options_pick(ctx, &ctx->backend, NULL, cli->backend,
+	    cli->backend != NULL && strcmp(cli->backend, "vertex") == 0 ?
+	    "--vertex" : "--gemini", NULL, "backend", NULL);
 	options_pick(ctx, &ctx->scopes, NULL, cli->scopes, "--scopes", NULL,
 	    "scopes", VT_SCOPE_CLOUD_PLATFORM);
 	options_pick(ctx, &ctx->timeout, NULL, cli->timeout, "--timeout",
@@ -552,6 +675,12 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	    NULL, "min_ttl", cli->cmd != NULL && cli->cmd->min_ttl != NULL ?
 	    cli->cmd->min_ttl : "5m");
 	ctx->no_cache = cli->no_cache;
+	options_pick(ctx, &ctx->impersonate, NULL, cli->impersonate,
+	    "--impersonate-service-account", NULL, "impersonate", NULL);
+	options_pick(ctx, &ctx->lifetime, NULL, cli->lifetime, "--lifetime",
+	    NULL, "lifetime", NULL);
+	options_pick(ctx, &ctx->universe_domain, NULL, NULL,
+	    "--universe-domain", universe_env, "universe_domain", NULL);
 	if ((r = options_check(ctx)) != 0)
 		return r;
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;

@@ -23,11 +23,15 @@ struct cli {
 	const char	*api_version;
 	const char	*base_url;
 	const char	*credentials;
+	const char	*api_key_file;
+	const char	*backend;	/* "vertex" (--vertex), "gemini" */
 	const char	*scopes;
 	const char	*timeout;
 	const char	*cache;
 	const char	*min_ttl;
 	int		 no_cache;
+	const char	*impersonate;
+	const char	*lifetime;
 	int		 verbose;	/* count of -v */
 	int		 quiet;
 	int		 help;

@@ -2,10 +2,12 @@
  * resolve.c: the documented resolution order (PRODUCT.md), each step
  * recorded in the trace so `status` can say what was considered and why.
  *
- * Credentials: explicit (--credentials or the profile), then Application
- * Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, then gcloud's
- * well-known file).  A file that is named but missing is an error, never a
- * reason to fall through to a credential the user did not mean.
+ * Credentials, one function per tier: explicit (--credentials,
+ * --api-key-file, the profile, the keyring, the API key variables), then
+ * Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, then
+ * gcloud's well-known file), then the metadata server.  A file that is
+ * named but missing is an error, never a reason to fall through to a
+ * credential the user did not mean.  An API key selects the Gemini API.
  */
 #include "config.h"
 
@@ -43,7 +45,10 @@ resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
 {
 	int	r;
 
-	if ((r = credfile_load(path, step, out)) != 0) {
+	if ((r = credfile_load(path, step, out)) != 0 ||
+	    (r = source_check(*out, ctx)) != 0) {
+		source_free(*out);
+		*out = NULL;
 		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
 		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
 		return r;
@@ -54,59 +59,150 @@ resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
 	return 0;
 }
 
+/* Mark one step after a chosen (r 0) or failed one as skipped. */
+static void
+resolve_skip_one(struct vt_ctx *ctx, const char *step, int r)
+{
+	ctx_trace(ctx, "credentials", step, TRACE_SKIPPED, r == 0 ?
+	    "an earlier step was chosen" : "not reached: an earlier step "
+	    "failed");
+}
+
 /* Mark the steps after a chosen or failed one as skipped. */
 static void
 resolve_skip(struct vt_ctx *ctx, const char *const *steps, int r)
 {
 	for (; *steps != NULL; steps++)
-		ctx_trace(ctx, "credentials", *steps, TRACE_SKIPPED, r == 0 ?
-		    "an earlier step was chosen" : "not reached: an earlier "
-		    "step failed");
+		resolve_skip_one(ctx, *steps, r);
+}
+
+/*
+ * Tier 1, explicit: --credentials, --api-key-file, the profile's
+ * credentials, its api_key_file, the keyring, VTOKEN_API_KEY,
+ * GOOGLE_API_KEY, GEMINI_API_KEY (source-api-key.c).  --gemini skips the
+ * credential file: only a key will do.  0 chosen, 1 none, or VT_ERR_*.
+ */
+static int
+resolve_explicit(struct vt_ctx *ctx, struct source **out)
+{
+	const char	*step = ctx->credentials.origin;
+	char		*path;
+	int		 r = 1, key_cli;
+
+	key_cli = ctx->api_key_file.origin != NULL &&
+	    ctx->api_key_file.origin[0] == '-';
+	if (key_cli)
+		r = source_api_key_file(ctx, r, out);
+	if (ctx->credentials.value == NULL)
+		ctx_trace(ctx, "credentials", "--credentials", TRACE_ABSENT,
+		    NULL);
+	else if (r != 1)
+		resolve_skip_one(ctx, step, r);
+	else if (ctx->gemini)
+		ctx_trace(ctx, "credentials", step, TRACE_SKIPPED,
+		    "the Gemini API needs an API key");
+	else {
+		path = resolve_expand(ctx->credentials.value);
+		r = resolve_load(ctx, step, path, out);
+		free(path);
+	}
+	if (!key_cli)
+		r = source_api_key_file(ctx, r, out);
+	return source_api_key_stored(ctx, r, out);
+}
+
+/*
+ * Tier 2, Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS,
+ * then gcloud's well-known file.  r as in source.h.
+ */
+static int
+resolve_adc(struct vt_ctx *ctx, int r, struct source **out)
+{
+	static const char *const steps[] = {
+	    "GOOGLE_APPLICATION_CREDENTIALS", "gcloud ADC file", NULL };
+	struct stat	 sb;
+	const char	*env;
+	char		*path = NULL;
+	size_t		 i;
+
+	if (r == 1 && ctx->gemini) {
+		for (i = 0; steps[i] != NULL; i++)
+			ctx_trace(ctx, "credentials", steps[i], TRACE_SKIPPED,
+			    "the Gemini API needs an API key");
+		return 1;
+	}
+	if (r != 1) {
+		resolve_skip(ctx, steps, r);
+		return r;
+	}
+	env = getenv("GOOGLE_APPLICATION_CREDENTIALS");
+	if (env != NULL && *env != '\0') {
+		r = resolve_load(ctx, steps[0], env, out);
+		resolve_skip(ctx, steps + 1, r);
+		return r;
+	}
+	ctx_trace(ctx, "credentials", steps[0], TRACE_ABSENT, "not set");
+	if ((path = gcloud_adc_path()) != NULL &&
+	    (stat(path, &sb) == 0 || errno != ENOENT)) {
+		r = resolve_load(ctx, steps[1], path, out);
+		free(path);
+		return r;
+	}
+	ctx_trace(ctx, "credentials", steps[1], TRACE_ABSENT, "%s",
+	    path != NULL ? path : "no home directory");
+	free(path);
+	return 1;
+}
+
+/* The documented order; resolve_credentials adds impersonation. */
+static int
+resolve_find(struct vt_ctx *ctx, struct source **out)
+{
+	int	r;
+
+	*out = NULL;
+	r = resolve_explicit(ctx, out);
+	r = resolve_adc(ctx, r, out);
+	r = source_metadata_find(ctx, r, out);	/* tier 3 */
+	if (r == 0 && source_is_api_key(*out))
+		ctx->gemini = 1;
+	if (r != 1)
+		return r;
+	if (ctx->gemini)
+		return vt_err(VT_ERR_CONFIG, "no API key for the Gemini API "
+		    "(%s): use --api-key-file FILE, 'vtoken key set', or set "
+		    "GEMINI_API_KEY", ctx->backend.origin);
+	return vt_err(VT_ERR_CONFIG, "no Google credentials found: use "
+	    "--credentials FILE, set GOOGLE_APPLICATION_CREDENTIALS, or run "
+	    "'gcloud auth application-default login'");
 }
 
 int
 resolve_credentials(struct vt_ctx *ctx, struct source **out)
 {
-	static const char *const after_explicit[] = {
-	    "GOOGLE_APPLICATION_CREDENTIALS", "gcloud ADC file", NULL };
-	static const char *const after_env[] = { "gcloud ADC file", NULL };
-	struct stat	 sb;
-	const char	*env;
-	char		*path = NULL;
-	int		 r;
+	int	r;
 
-	*out = NULL;
-	if (ctx->credentials.value != NULL) {
-		path = resolve_expand(ctx->credentials.value);
-		r = resolve_load(ctx, ctx->credentials.origin, path, out);
-		resolve_skip(ctx, after_explicit, r);
-		goto out;
+	if ((r = resolve_find(ctx, out)) != 0 ||
+	    ctx->impersonate.value == NULL)
+		return r;
+	/* An API key is no caller IAM would accept: never send it there. */
+	if (source_is_api_key(*out))
+		r = vt_err(VT_ERR_CONFIG, "impersonation (%s) needs an OAuth "
+		    "credential, but an API key was chosen; use --vertex to "
+		    "skip API keys", ctx->impersonate.origin);
+	if (r != 0 || (r = source_impersonate_wrap(ctx, out)) != 0) {
+		ctx_trace(ctx, "credentials", ctx->impersonate.origin,
+		    TRACE_FAILED, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "unusable");
+		source_free(*out);
+		*out = NULL;
+		return r;
 	}
-	ctx_trace(ctx, "credentials", "--credentials", TRACE_ABSENT, NULL);
-
-	env = getenv("GOOGLE_APPLICATION_CREDENTIALS");
-	if (env != NULL && *env != '\0') {
-		r = resolve_load(ctx, "GOOGLE_APPLICATION_CREDENTIALS", env,
-		    out);
-		resolve_skip(ctx, after_env, r);
-		goto out;
-	}
-	ctx_trace(ctx, "credentials", "GOOGLE_APPLICATION_CREDENTIALS",
-	    TRACE_ABSENT, "not set");
-
-	if ((path = gcloud_adc_path()) != NULL &&
-	    (stat(path, &sb) == 0 || errno != ENOENT)) {
-		r = resolve_load(ctx, "gcloud ADC file", path, out);
-		goto out;
-	}
-	ctx_trace(ctx, "credentials", "gcloud ADC file", TRACE_ABSENT, "%s",
-	    path != NULL ? path : "no home directory");
-	r = vt_err(VT_ERR_CONFIG, "no Google credentials found: use "
-	    "--credentials FILE, set GOOGLE_APPLICATION_CREDENTIALS, or run "
-	    "'gcloud auth application-default login'");
-out:
-	free(path);
-	return r;
+	ctx_trace(ctx, "credentials", ctx->impersonate.origin, TRACE_CHOSEN,
+	    "impersonate %s%s%s", (*out)->impersonate,
+	    (*out)->delegates != NULL ? " via " : "",
+	    (*out)->delegates != NULL ? (*out)->delegates : "");
+	return 0;
 }
 
 /* Trace a discovered project and take it if it is valid. */
@@ -124,10 +220,42 @@ resolve_take_project(struct vt_ctx *ctx, const char *value,
 	return 1;
 }
 
+/*
+ * The last project step: the metadata server, unless the Gemini API
+ * needs none.  A failure is traced, not fatal: the project is optional.
+ */
+static int
+resolve_project_metadata(struct vt_ctx *ctx, const struct source *src)
+{
+	char	*project = NULL;
+	int	 r;
+
+	(void)src;
+	if (ctx->gemini) {
+		ctx_trace(ctx, "project", "metadata server", TRACE_SKIPPED,
+		    "the Gemini API needs no project");
+		return 0;
+	}
+	r = source_metadata_project(ctx, &project);
+	if (r == 0)
+		resolve_take_project(ctx, project, "metadata server");
+	else if (r == 1)
+		ctx_trace(ctx, "project", "metadata server", TRACE_ABSENT,
+		    NULL);
+	else {
+		ctx_trace(ctx, "project", "metadata server", TRACE_FAILED,
+		    "%s", vt_errmsg() != NULL ? vt_errmsg() : "unusable");
+		vt_err_clear();
+	}
+	free(project);
+	return 0;
+}
+
 int
 resolve_project(struct vt_ctx *ctx, const struct source *src)
 {
 	char	*project = NULL, *origin = NULL, *step;
+	int	 r;
 
 	/* options_resolve() traced the command line, environment, profile. */
 	if (ctx->project.value != NULL) {
@@ -135,6 +263,8 @@ resolve_project(struct vt_ctx *ctx, const struct source *src)
 		    "an earlier step was chosen");
 		ctx_trace(ctx, "project", "gcloud configuration",
 		    TRACE_SKIPPED, "an earlier step was chosen");
+		ctx_trace(ctx, "project", "metadata server", TRACE_SKIPPED,
+		    "an earlier step was chosen");
 		return 0;
 	}
 	if (src != NULL && src->project_id != NULL) {
@@ -144,6 +274,8 @@ resolve_project(struct vt_ctx *ctx, const struct source *src)
 			free(step);
 			ctx_trace(ctx, "project", "gcloud configuration",
 			    TRACE_SKIPPED, "an earlier step was chosen");
+			ctx_trace(ctx, "project", "metadata server",
+			    TRACE_SKIPPED, "an earlier step was chosen");
 			return 0;
 		}
 		free(step);
@@ -151,13 +283,15 @@ resolve_project(struct vt_ctx *ctx, const struct source *src)
 		ctx_trace(ctx, "project", "credential file", TRACE_ABSENT,
 		    src != NULL ? "names no project" : "no credential");
 	if (gcloud_project(&project, &origin)) {
-		resolve_take_project(ctx, project, origin);
+		r = resolve_take_project(ctx, project, origin);
 		free(project);
 		free(origin);
-		return 0;
-	}
-	ctx_trace(ctx, "project", "gcloud configuration", TRACE_ABSENT, NULL);
-	return 0;
+		if (r)
+			return 0;
+	} else
+		ctx_trace(ctx, "project", "gcloud configuration", TRACE_ABSENT,
+		    NULL);
+	return resolve_project_metadata(ctx, src);
 }
 
 int
@@ -168,6 +302,10 @@ resolve_base_url(struct vt_ctx *ctx, char **out)
 	*out = NULL;
 	if (ctx->base_url.value != NULL) {
 		*out = xstrdup(ctx->base_url.value);
+		return 0;
+	}
+	if (ctx->gemini) {
+		*out = xstrdup(VT_GEMINI_BASE_URL);
 		return 0;
 	}
 	if (ctx->project.value == NULL) {

@@ -80,19 +80,45 @@ sanitise_stdfd(void)
 	}
 }
 
+/* What process_harden() changed, for process_restore(). */
+static mode_t	 harden_umask = 022;
+static void	(*harden_sigpipe)(int) = SIG_DFL;
+static struct rlimit harden_core;
+static int	 harden_core_saved;
+
 void
 process_harden(void)
 {
-	struct rlimit	rl = { 0, 0 };
+	struct rlimit	rl;
 
-	umask(077);
+	harden_umask = umask(077);
 	sanitise_stdfd();
 	/* A reader that went away (| head) must not kill us mid-write. */
-	signal(SIGPIPE, SIG_IGN);
-	/* Tokens and keys must not end up in a core file. */
-	setrlimit(RLIMIT_CORE, &rl);
+	harden_sigpipe = signal(SIGPIPE, SIG_IGN);
+	if (harden_sigpipe == SIG_ERR)
+		harden_sigpipe = SIG_DFL;
+	/*
+	 * Tokens and keys must not end up in a core file.  Only the soft
+	 * limit: a lowered hard limit could not be raised again for the
+	 * command exec runs.
+	 */
+	if (getrlimit(RLIMIT_CORE, &harden_core) == 0) {
+		harden_core_saved = 1;
+		rl = harden_core;
+		rl.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_DUMPABLE) && !defined(VT_SANITIZERS)
 	/* Also keeps other processes of this user from ptrace-attaching. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
+}
+
+void
+process_restore(void)
+{
+	umask(harden_umask);
+	signal(SIGPIPE, harden_sigpipe);
+	if (harden_core_saved)
+		setrlimit(RLIMIT_CORE, &harden_core);
 }

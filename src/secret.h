@@ -25,5 +25,11 @@ int	 secret_equal(const char *a, const char *b);
  * SIGPIPE ignored, no core dumps, not ptrace-attachable by the same user.
  */
 void	 process_harden(void);
+/*
+ * Undo what process_harden() changed that a program run by execve()
+ * would inherit (umask, SIGPIPE's disposition, the core size limit), just
+ * before exec runs the user's command.  (Dumpability resets at execve.)
+ */
+void	 process_restore(void);
 
 #endif /* VTOKEN_SECRET_H */

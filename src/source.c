@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -47,9 +48,13 @@ source_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		    src->token_uri != NULL ? src->token_uri : src->ops->type);
 		goto out;
 	}
-	log_info("got a token %s, expiring in %lds",
-	    log_redact(tok->access_token, buf, sizeof buf),
-	    (long)(tok->expires_at - time(NULL)));
+	if (tok->expires_at == 0)
+		log_info("got a key %s, which does not expire",
+		    log_redact(tok->access_token, buf, sizeof buf));
+	else
+		log_info("got a token %s, expiring in %lds",
+		    log_redact(tok->access_token, buf, sizeof buf),
+		    (long)(tok->expires_at - time(NULL)));
 	r = 0;
 out:
 	if (r != 0)
@@ -69,11 +74,42 @@ source_fingerprint(const char *secret)
 	return out;
 }
 
+int
+source_check(struct source *src, struct vt_ctx *ctx)
+{
+	if (src->check == NULL)
+		return 0;
+	return src->check(src, ctx);
+}
+
+void
+source_info_add(struct source *src, const char *name, const char *fmt, ...)
+{
+	va_list	ap;
+
+	src->info = xreallocarray(src->info, src->ninfo + 1,
+	    sizeof *src->info);
+	src->info[src->ninfo].name = xstrdup(name);
+	va_start(ap, fmt);
+	src->info[src->ninfo].value = xvasprintf(fmt, ap);
+	va_end(ap);
+	src->ninfo++;
+}
+
 void
 source_free(struct source *src)
 {
+	size_t	i;
+
 	if (src == NULL)
 		return;
+	for (i = 0; i < src->ninfo; i++) {
+		free(src->info[i].name);
+		free(src->info[i].value);
+	}
+	free(src->info);
+	free(src->impersonate);
+	free(src->delegates);
 	if (src->ops != NULL && src->ops->free_priv != NULL)
 		src->ops->free_priv(src->priv);
 	free(src->origin);

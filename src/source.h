@@ -25,6 +25,12 @@ struct source_ops {
 	void		(*free_priv)(void *priv);
 };
 
+/* A line of `status` about a source: "name: value".  Never a secret. */
+struct source_info {
+	char	*name;
+	char	*value;
+};
+
 struct source {
 	const struct source_ops *ops;
 	char	*origin;	/* how it was found: "--credentials", ... */
@@ -39,6 +45,22 @@ struct source {
 	 * source_fingerprint).  NULL: its tokens are never cached.
 	 */
 	char	*cache_id;
+	/*
+	 * Impersonation (source-impersonated.c, external accounts): the
+	 * target service account e-mail and the delegates (comma-separated,
+	 * in chain order), or NULL.  The cache key includes both.
+	 */
+	char	*impersonate;
+	char	*delegates;
+	struct source_info *info;	/* more for `status` */
+	/*
+	 * Optional: checks that need the run's settings (the universe the
+	 * user named), run by resolve (source_check) before the source is
+	 * chosen.  0 or VT_ERR_* with the message recorded.  (Here rather
+	 * than in source_ops, whose initialisers are positional.)
+	 */
+	int	(*check)(struct source *src, struct vt_ctx *ctx);
+	size_t	 ninfo;
 	void	*priv;
 };
 
@@ -53,6 +75,11 @@ int	 source_fetch(struct source *src, struct vt_ctx *ctx,
  * refresh tokens apart without revealing either.
  */
 char	*source_fingerprint(const char *secret);
+/* Run src->check if the source has one. */
+int	 source_check(struct source *src, struct vt_ctx *ctx);
+/* Add a `status` line; value is formatted, never a secret. */
+void	 source_info_add(struct source *src, const char *name,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Free a source and wipe its secrets.  Accepts NULL. */
 void	 source_free(struct source *src);
 
@@ -67,6 +94,9 @@ int	 credfile_load(const char *path, const char *origin,
 	    struct source **out);
 /* The same for a file already read into memory (len bytes). */
 int	 credfile_parse(const char *data, size_t len, const char *path,
+	    const char *origin, struct source **out);
+/* The same for a parsed object (a nested source_credentials). */
+int	 credfile_dispatch(json_object *obj, const char *path,
 	    const char *origin, struct source **out);
 
 /*
@@ -85,6 +115,77 @@ int	 source_service_account_new(json_object *obj, const char *path,
 	    const char *origin, struct source **out);
 /* source-authorized-user.c */
 int	 source_authorized_user_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
+
+/*
+ * source-api-key.c: Gemini API keys.  A plausible key is APIKEY_MIN_LEN
+ * to APIKEY_MAX_LEN characters of [A-Za-z0-9_-] (Google's are 39, "AIza"
+ * and 35 more); apikey_plausible() returns 1, or 0 with *why a phrase
+ * ("it is too short ...") that never quotes the key.
+ */
+#define APIKEY_MIN_LEN	30
+#define APIKEY_MAX_LEN	128
+int	 apikey_plausible(const char *key, const char **why);
+/*
+ * Read the one-line key of an API key file into *key (a secret:
+ * secret_free()); whitespace around it is dropped.  VT_ERR_CONFIG if the
+ * file does not exist; VT_ERR_CRED if it is not a regular file, is
+ * writable by group or others, larger than 4 KiB or not text.  Readable
+ * by others is a warning.  origin goes into the messages.
+ */
+int	 apikey_read_file(const char *path, const char *origin, char **key);
+/*
+ * A source for the key *key (taken and wiped on every path), found by
+ * origin ("$GOOGLE_API_KEY", "--api-key-file"); path is the key file or
+ * NULL.  VT_ERR_CRED, naming origin, if the key is not plausible.
+ */
+int	 source_api_key_new(char **key, const char *origin, const char *path,
+	    struct source **out);
+/* 1 if src is an API key (no expiry; the Gemini API). */
+int	 source_is_api_key(const struct source *src);
+/*
+ * Resolution steps, each recorded in ctx's trace.  r is the result so
+ * far: 1 means keep looking; 0 (chosen) or an error makes the steps trace
+ * themselves as skipped and return r unchanged.  They return 0 with *out,
+ * 1 if they found nothing, or VT_ERR_*.  Under --vertex they skip.
+ *   source_api_key_file: --api-key-file or the profile's api_key_file
+ *   source_api_key_stored: the keyring, VTOKEN_API_KEY, GOOGLE_API_KEY,
+ *       GEMINI_API_KEY
+ */
+int	 source_api_key_file(struct vt_ctx *ctx, int r, struct source **out);
+int	 source_api_key_stored(struct vt_ctx *ctx, int r,
+	    struct source **out);
+
+/*
+ * source-metadata.c: the GCE metadata server (attached service account).
+ * The same convention as above: the metadata step of resolution, tier 3.
+ * Detection is cheap first (NO_GCE_CHECK, GCE_METADATA_HOST, DMI,
+ * serverless variables), then one bounded probe whose negative answer is
+ * remembered for an hour under $XDG_CACHE_HOME/vtoken/.
+ */
+int	 source_metadata_find(struct vt_ctx *ctx, int r, struct source **out);
+/*
+ * The project ID from the metadata server into *project (caller frees),
+ * only if the server is detected.  0 with *project, 1 if there is no
+ * metadata server or it names no project, or VT_ERR_*.
+ */
+int	 source_metadata_project(struct vt_ctx *ctx, char **project);
+/* source-impersonated.c */
+int	 source_impersonated_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
+/*
+ * Wrap *src (any OAuth source) in impersonation of ctx->impersonate:
+ * "[DELEGATE,...]TARGET", gcloud's order.  The endpoint is
+ * VTOKEN_IAM_ENDPOINT if set, else iamcredentials.<universe>; it obeys
+ * iam_url_check.  On success *src is the wrapper, which owns the inner
+ * source; on failure *src is unchanged.
+ */
+int	 source_impersonate_wrap(struct vt_ctx *ctx, struct source **src);
+/* source-external.c */
+int	 source_external_new(json_object *obj, const char *path,
+	    const char *origin, struct source **out);
+/* source-external-user.c */
+int	 source_external_user_new(json_object *obj, const char *path,
 	    const char *origin, struct source **out);
 
 #endif /* VTOKEN_SOURCE_H */

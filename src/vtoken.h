@@ -21,12 +21,17 @@
 #define VT_EXIT_CONFIG		3	/* no credentials, incomplete configuration */
 #define VT_EXIT_CRED		4	/* credentials rejected or invalid */
 #define VT_EXIT_NET		5	/* network or service failure */
+/* exec only, as a shell: the command cannot run, or is not found. */
+#define VT_EXIT_NOEXEC		126
+#define VT_EXIT_NOTFOUND	127
 
 #define VT_ERR_INTERNAL		(-VT_EXIT_INTERNAL)
 #define VT_ERR_USAGE		(-VT_EXIT_USAGE)
 #define VT_ERR_CONFIG		(-VT_EXIT_CONFIG)
 #define VT_ERR_CRED		(-VT_EXIT_CRED)
 #define VT_ERR_NET		(-VT_EXIT_NET)
+#define VT_ERR_NOEXEC		(-VT_EXIT_NOEXEC)
+#define VT_ERR_NOTFOUND		(-VT_EXIT_NOTFOUND)
 
 #define VT_SCOPE_CLOUD_PLATFORM	"https://www.googleapis.com/auth/cloud-platform"
 #define VT_GOOGLE_TOKEN_URI	"https://oauth2.googleapis.com/token"
@@ -34,6 +39,9 @@
 #define VT_DEFAULT_ENDPOINT	"openapi"
 #define VT_DEFAULT_API_VERSION	"v1"
 #define VT_DEFAULT_TIMEOUT	30	/* seconds, the whole call */
+/* The Gemini API's OpenAI-compatible base URL, for API keys. */
+#define VT_GEMINI_BASE_URL \
+	"https://generativelanguage.googleapis.com/v1beta/openai/"
 
 /* Largest HTTP response body we accept; token replies are < 4 KiB. */
 #define VT_HTTP_MAX_BODY	(256 * 1024)
@@ -92,15 +100,23 @@ struct vt_ctx {
 	struct setting	 api_version;
 	struct setting	 base_url;
 	struct setting	 credentials;
+	struct setting	 api_key_file;
+	struct setting	 backend;	/* "vertex", "gemini" or unset */
 	struct setting	 scopes;
 	struct setting	 timeout;
 	struct setting	 cache;		/* auto, keyring, file or none */
 	struct setting	 min_ttl;
+	struct setting	 impersonate;	/* [DELEGATE,...]TARGET */
+	struct setting	 lifetime;	/* of impersonated tokens */
+	struct setting	 universe_domain; /* the universe the user trusts */
+	/* Set when an API key was chosen (or --gemini): the Gemini API. */
+	int		 gemini;
 
 	char		**scope_list;	/* parsed scopes, NULL-terminated */
 	int		 timeout_sec;
 	long		 min_ttl_sec;
 	int		 no_cache;	/* --no-cache: neither read nor write */
+	long		 lifetime_sec;	/* 0: the service's default */
 	double		 deadline;	/* CLOCK_MONOTONIC seconds */
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
 

@@ -20,7 +20,8 @@
 #             json_get FILE FIELD | epoch_of RFC3339 | closed_port | now_ms
 # the mock:   mock_start [--tls] | mock_stop | mock_add_sa EMAIL KEY [KID] |
 #             mock_add_user CLIENT_ID SECRET REFRESH | mock_set KEY JSON |
-#             mock_fault JSON | mock_fault_clear | mock_count PATH |
+#             mock_fault JSON | mock_fault_clear | mock_metadata JSON |
+#             mock_count PATH |
 #             mock_get PATH FIELD [INDEX] | mock_issued | mock_log_clear |
 #             mock_tls_errors
 #
@@ -77,6 +78,11 @@ GCE_METADATA_HOST=127.0.0.1:9
 GCE_METADATA_IP=127.0.0.1:9
 NO_GCE_CHECK=true
 export GCE_METADATA_HOST GCE_METADATA_IP NO_GCE_CHECK
+# The machine running the tests may itself be a GCE VM: vtoken reads this
+# file instead of /sys/class/dmi/id/product_name (a test-only variable).
+VTOKEN_TEST_DMI_PRODUCT_NAME=$T/no-dmi-product-name
+export VTOKEN_TEST_DMI_PRODUCT_NAME
+unset GCE_METADATA_ROOT METADATA_SERVER_DETECTION 2>/dev/null
 
 # -- TAP ----------------------------------------------------------------------
 
@@ -438,6 +444,12 @@ mock_add_user() {
 # mock_set KEY JSON: set a top-level config key (e.g. expires_in 120).
 mock_set() {
 	"$PYTHON3" "$MOCKCTL" set "$MOCK_CONFIG" "$1" "$2"
+}
+
+# mock_metadata JSON: the mock's metadata server section (see
+# mockgoogle.py), e.g. '{"email": "sa@p.iam.gserviceaccount.com"}'.
+mock_metadata() {
+	mock_set metadata "$1"
 }
 
 # mock_fault JSON: set the faults section, e.g. '{"fail":2,"status":503}'

@@ -25,7 +25,22 @@ SH_TESTS += \
 	tests/t/t3000-env-shells.sh \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
-	tests/t/t9200-man.sh
+	tests/t/t9200-man.sh \
+	tests/t/t2700-impersonation.sh \
+	tests/t/t2800-external-account.sh
+
+# API keys and the metadata server.
+SH_TESTS += \
+	tests/t/t2500-api-key.sh \
+	tests/t/t2600-metadata.sh
+
+# Where vtoken is used: git's credential helper, exec, real clients.
+SH_TESTS += \
+	tests/t/t5000-git-credential.sh \
+	tests/t/t5100-git-http.sh \
+	tests/t/t5200-openai-node.sh \
+	tests/t/t5300-exec.sh
+EXTRA_DIST += tests/mock/githttp.py tests/mock/openai-chat.js
 
 # The token cache: file backend, stale-if-error, keyring, single flight,
 # refresh.

@@ -45,9 +45,48 @@ reply with one of the kinds in REPLY_KINDS below.
 
 Endpoints:
     POST /token                 jwt-bearer and refresh_token grants
+    POST /v1/token              STS token exchange (config "sts":
+                                subject_tokens, audiences, client, reply,
+                                expires_in, faults)
+    POST /v1/oauthtoken         STS refresh_token grant (sts.refresh_tokens)
+    POST /v1/projects/-/serviceAccounts/E:generateAccessToken
+                                IAM; needs a Bearer token this mock issued
+                                (config "iam": accounts {E: {delegates,
+                                max_lifetime}}, faults)
+    GET  /subject/{text,json}   a subject token (config "subject_url":
+                                token, field, headers, status)
     POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
-                                needs a Bearer token this mock issued
+                                needs a Bearer token this mock issued;
+                                with "stream": true the reply is SSE
+                                (chat.completion.chunk events, [DONE])
+    POST /v1beta/openai/chat/completions
+                                the Gemini API: needs "Bearer KEY" with a
+                                KEY listed in "gemini_keys"
+    GET  /  and  /computeMetadata/v1/...
+                                the GCE metadata server, when the config
+                                has "metadata" (see below)
     GET  /_mock/health          "ok"
+    POST /_mock/check           form token=T: 200 if this mock issued T
+                                and it has not expired or been revoked,
+                                else 401 (for the git test server)
+    POST /_mock/revoke          form token=T, or all=1: forget the
+                                token(s), as if revoked; replies the count
+
+The metadata server ("metadata" in the config):
+
+      "metadata": {
+        "email": "sa@p.iam.gserviceaccount.com", "project_id": "md-proj",
+        "expires_in": 3599, "scopes": ["https://...", ...],
+        "fault": "no_flavor" | "no_sa", "status": 500, "delay": 2.0
+      }
+
+Requests without "Metadata-Flavor: Google" get 403; every reply carries
+that header unless "fault" is "no_flavor".  "scopes", if given, lists the
+scopes a token request may ask for (?scopes=, comma-separated); others
+get 400.  "no_sa": no service account attached (404 on its paths).
+"status" answers every metadata request with that status; "delay" waits
+first (both also apply to the probe of "/").  Without "metadata", "/"
+and /computeMetadata/ are 404 without the header, like any web server.
 
 Standard library only: the RS256 signature is checked with pow().
 """
@@ -82,6 +121,15 @@ MAX_BODY = 1 << 20          # what the mock accepts from a client
 CHAT_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
                        r"/endpoints/([^/]+)/chat/completions$")
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+GEMINI_CHAT_PATH = "/v1beta/openai/chat/completions"
+MD_SA = "/computeMetadata/v1/instance/service-accounts/default/"
+IAM_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+)"
+                      r":generateAccessToken$")
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+SUBJECT_TYPES = ("urn:ietf:params:oauth:token-type:jwt",
+                 "urn:ietf:params:oauth:token-type:id_token",
+                 "urn:ietf:params:oauth:token-type:saml2")
 
 
 class State:
@@ -127,6 +175,15 @@ class State:
                                          secrets.token_urlsafe(24))
             self.tokens[token] = time.time() + lifetime
         return token
+
+    def revoke(self, token=None):
+        """Forget one token, or all of them; how many were forgotten."""
+        with self.lock:
+            if token is None:
+                n = len(self.tokens)
+                self.tokens.clear()
+                return n
+            return 1 if self.tokens.pop(token, None) is not None else 0
 
     def token_valid(self, token):
         with self.lock:
@@ -365,8 +422,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.token(rec, conf, conf_key)
         elif CHAT_PATH.match(url.path):
             reply = self.chat(rec)
+        elif url.path == GEMINI_CHAT_PATH:
+            reply = self.gemini_chat(rec, conf)
+        elif url.path == "/" or url.path.startswith("/computeMetadata/"):
+            reply = self.metadata(rec, conf, url)
+        elif url.path in ("/v1/token", "/v1/oauthtoken"):
+            reply = self.sts(rec, conf, conf_key)
+        elif IAM_PATH.match(url.path):
+            reply = self.iam(rec, conf, conf_key,
+                             urllib.parse.unquote(
+                                 IAM_PATH.match(url.path).group(1)))
+        elif url.path in ("/subject/text", "/subject/json"):
+            reply = self.subject(rec, conf)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
+        elif url.path in ("/_mock/check", "/_mock/revoke"):
+            reply = self.token_control(rec, url.path)
         else:
             reply = (404, json.dumps({"error": {"code": 404, "message":
                      "not found", "status": "NOT_FOUND"}}), None, ())
@@ -465,7 +536,221 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, ctype, make = REPLY_KINDS[kind]
         return (status, make(good, conf) if make else None, ctype, ())
 
-    def chat(self, rec):
+    def section_fault(self, section, conf_key):
+        """The fault reply of a section's "faults", or None."""
+        faults = section.get("faults") or {}
+        if not faults or not self.server.state.take_fault(faults, conf_key):
+            return None
+        status = int(faults.get("status", 503))
+        body = faults.get("body")
+        if body is None:
+            body = {"error": {"code": status, "message": "mock fault",
+                              "status": faults.get("code", "UNAVAILABLE")}}
+        if not isinstance(body, str):
+            body = json.dumps(body)
+        return (status, body, None, ())
+
+    def sts(self, rec, conf, conf_key):
+        """POST /v1/token (token exchange) and /v1/oauthtoken (refresh)."""
+        def oauth_error(status, error, desc):
+            return (status, json.dumps({"error": error,
+                                        "error_description": desc}), None, ())
+
+        sts = conf.get("sts") or {}
+        if self.command != "POST":
+            return oauth_error(405, "invalid_request", "POST only")
+        bad = self.section_fault(sts, conf_key)
+        if bad:
+            return bad
+        form = rec.get("form")
+        if form is None or any(isinstance(v, list) for v in form.values()):
+            return oauth_error(400, "invalid_request", "bad form")
+        client = sts.get("client")
+        if client:
+            want = "Basic " + base64.b64encode(("%s:%s" % (
+                client["id"], client.get("secret", ""))).encode()).decode()
+            if self.headers.get("Authorization", "") != want:
+                return oauth_error(401, "invalid_client",
+                                   "The client is not authorized.")
+        grant = form.get("grant_type")
+        life = int(sts.get("expires_in", 3600))
+        if grant == "refresh_token" and rec["path"] == "/v1/oauthtoken":
+            if form.get("refresh_token") not in (sts.get("refresh_tokens")
+                                                 or []):
+                return oauth_error(400, "invalid_grant",
+                                   "Token has been expired or revoked.")
+        elif grant == TOKEN_EXCHANGE and rec["path"] == "/v1/token":
+            for field in ("audience", "scope", "requested_token_type",
+                          "subject_token", "subject_token_type"):
+                if not form.get(field):
+                    return oauth_error(400, "invalid_request",
+                                       "Missing required field: %s" % field)
+            if form["requested_token_type"] != ACCESS_TOKEN_TYPE:
+                return oauth_error(400, "invalid_request",
+                                   "Invalid requested_token_type")
+            if form["subject_token_type"] not in SUBJECT_TYPES:
+                return oauth_error(400, "invalid_request",
+                                   "Invalid subject_token_type")
+            auds = sts.get("audiences")
+            if auds is not None and form["audience"] not in auds:
+                return oauth_error(400, "invalid_grant",
+                                   "The audience in ID Token does not "
+                                   "match the expected audience.")
+            if form["subject_token"] not in (sts.get("subject_tokens")
+                                             or []):
+                return oauth_error(400, "invalid_grant",
+                                   "The ID Token is invalid or expired.")
+            if "options" in form:
+                try:
+                    opts = json.loads(form["options"])
+                except ValueError:
+                    return oauth_error(400, "invalid_request",
+                                       "options is not JSON")
+                rec["options"] = opts
+            reply = sts.get("reply")
+            if reply in ("invalid_grant", "invalid_request"):
+                return oauth_error(400, reply, "mock %s" % reply)
+        else:
+            return oauth_error(400, "unsupported_grant_type",
+                               "Invalid grant_type: %s" % (grant or ""))
+        token = self.server.state.issue(life)
+        rec["issued"] = token
+        return (200, json.dumps({"access_token": token,
+                                 "issued_token_type": ACCESS_TOKEN_TYPE,
+                                 "token_type": "Bearer",
+                                 "expires_in": life}), None, ())
+
+    def iam(self, rec, conf, conf_key, email):
+        """POST .../serviceAccounts/EMAIL:generateAccessToken."""
+        def api_error(status, message, code_name):
+            return (status, json.dumps({"error": {
+                "code": status, "message": message, "status": code_name}}),
+                None, ())
+
+        iam = conf.get("iam") or {}
+        if self.command != "POST":
+            return api_error(405, "POST only", "INVALID_ARGUMENT")
+        bad = self.section_fault(iam, conf_key)
+        if bad:
+            return bad
+        auth = self.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ")
+                and self.server.state.token_valid(auth[7:])):
+            return api_error(401, "Request had invalid authentication "
+                             "credentials.", "UNAUTHENTICATED")
+        account = (iam.get("accounts") or {}).get(email)
+        if account is None:
+            return api_error(403, "Permission 'iam.serviceAccounts."
+                             "getAccessToken' denied on resource (or it may "
+                             "not exist).", "PERMISSION_DENIED")
+        req = rec.get("json")
+        if not isinstance(req, dict):
+            return api_error(400, "Invalid JSON payload", "INVALID_ARGUMENT")
+        scope = req.get("scope")
+        if not (isinstance(scope, list) and scope
+                and all(isinstance(x, str) and x for x in scope)):
+            return api_error(400, "Scope required.", "INVALID_ARGUMENT")
+        want = ["projects/-/serviceAccounts/%s" % d
+                for d in account.get("delegates", [])]
+        if req.get("delegates", []) != want:
+            return api_error(403, "Permission 'iam.serviceAccounts."
+                             "getAccessToken' denied on resource (or it may "
+                             "not exist).", "PERMISSION_DENIED")
+        life = 3600
+        if "lifetime" in req:
+            m = re.match(r"^([0-9]+)s$", str(req["lifetime"]))
+            if not m or not 0 < int(m.group(1)) <= \
+                    int(account.get("max_lifetime", 3600)):
+                return api_error(400, "The lifetime is invalid.",
+                                 "INVALID_ARGUMENT")
+            life = int(m.group(1))
+        token = self.server.state.issue(life)
+        rec["issued"] = token
+        return (200, json.dumps({"accessToken": token, "expireTime":
+                                 time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                               time.gmtime(time.time()
+                                                           + life))}),
+                None, ())
+
+    def subject(self, rec, conf):
+        """GET /subject/text or /subject/json: a subject token, when every
+        configured header is present."""
+        sub = conf.get("subject_url") or {}
+        for name, value in (sub.get("headers") or {}).items():
+            if self.headers.get(name) != value:
+                return (403, "missing header %s" % name, "text/plain", ())
+        if "status" in sub:
+            return (int(sub["status"]), "mock fault", "text/plain", ())
+        token = sub.get("token", "")
+        if rec["path"] == "/subject/text":
+            return (200, token, "text/plain", ())
+        return (200, json.dumps({sub.get("field", "id_token"): token}),
+                None, ())
+
+    # -- the GCE metadata server -------------------------------------------
+
+    def metadata(self, rec, conf, url):
+        """GET / and /computeMetadata/v1/...: the metadata server."""
+        md = conf.get("metadata")
+        if not isinstance(md, dict):
+            return (404, "not found\n", "text/plain", ())
+        flavor = () if md.get("fault") == "no_flavor" else \
+            (("Metadata-Flavor", "Google"),)
+        if md.get("delay"):
+            time.sleep(float(md["delay"]))
+
+        def text(status, body, ctype="application/text"):
+            return (status, body, ctype, flavor)
+
+        if self.headers.get("Metadata-Flavor") != "Google":
+            return text(403, "Missing required header: Metadata-Flavor\n",
+                        "text/html")
+        if self.command != "GET":
+            return text(405, "GET only\n")
+        if "status" in md:
+            return text(int(md["status"]), "mock metadata fault\n")
+        if url.path == "/":
+            return text(200, "computeMetadata/\n")
+        if url.path == "/computeMetadata/v1/project/project-id":
+            if "project_id" not in md:
+                return text(404, "not found\n")
+            return text(200, md["project_id"])
+        if url.path.startswith(MD_SA) and md.get("fault") == "no_sa":
+            return text(404, "not found\n")
+        if url.path == MD_SA + "email":
+            return text(200, md.get("email", "default@mock.invalid"))
+        if url.path == MD_SA + "token":
+            query = urllib.parse.parse_qs(url.query)
+            asked = query.get("scopes", [""])[0]
+            rec["scopes"] = asked
+            allowed = md.get("scopes")
+            if asked and allowed is not None:
+                for sc in asked.split(","):
+                    if sc not in allowed:
+                        return text(400, "invalid scope: %s\n" % sc)
+            life = int(md.get("expires_in", 3599))
+            token = self.server.state.issue(life)
+            rec["issued"] = token
+            return (200, json.dumps({"access_token": token,
+                                     "expires_in": life,
+                                     "token_type": "Bearer"}),
+                    "application/json", flavor)
+        return text(404, "not found\n")
+
+    # -- chat ------------------------------------------------------------
+
+    def gemini_chat(self, rec, conf):
+        """POST /v1beta/openai/chat/completions with an API key."""
+        auth = self.headers.get("Authorization", "")
+        keys = conf.get("gemini_keys") or []
+        if not (auth.startswith("Bearer ") and auth[7:] in keys):
+            return (400, json.dumps([{"error": {
+                "code": 400, "message": "API key not valid. Please pass a "
+                "valid API key.", "status": "INVALID_ARGUMENT"}}]),
+                None, ())
+        return self.chat(rec, key_ok=True)
+
+    def chat(self, rec, key_ok=False):
         """POST .../chat/completions: echo the last user message."""
         def api_error(status, message, code_name):
             return (status, json.dumps({"error": {
@@ -475,8 +760,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "POST":
             return api_error(405, "POST only", "INVALID_ARGUMENT")
         auth = self.headers.get("Authorization", "")
-        if not (auth.startswith("Bearer ")
-                and self.server.state.token_valid(auth[7:])):
+        if not key_ok and not (auth.startswith("Bearer ")
+                               and self.server.state.token_valid(auth[7:])):
             return api_error(401, "Request had invalid authentication "
                              "credentials. Expected OAuth 2 access token, "
                              "login cookie or other valid authentication "
@@ -494,6 +779,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     text = " ".join(p.get("text", "") for p in text
                                     if isinstance(p, dict))
         reply = "mock reply: %s" % text
+        if req.get("stream") is True:
+            return self.chat_stream(req, reply)
         return (200, json.dumps({
             "id": "chatcmpl-mock-%d" % int(time.time() * 1000),
             "object": "chat.completion",
@@ -505,6 +792,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "completion_tokens": len(reply.split()),
                       "total_tokens": len(str(text).split())
                       + len(reply.split())}}), None, ())
+
+
+    def chat_stream(self, req, reply):
+        """The chat reply as server-sent events, one word per chunk, as
+        the OpenAI streaming format has it: a role delta, content deltas,
+        a finish_reason, then "data: [DONE]"."""
+        cid = "chatcmpl-mock-%d" % int(time.time() * 1000)
+        created, model = int(time.time()), req.get("model", "mock")
+
+        def event(delta, finish=None):
+            return "data: %s\n\n" % json.dumps({
+                "id": cid, "object": "chat.completion.chunk",
+                "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta,
+                             "finish_reason": finish}]})
+        words = reply.split(" ")
+        body = event({"role": "assistant", "content": ""})
+        for i, w in enumerate(words):
+            body += event({"content": w if i == 0 else " " + w})
+        body += event({}, "stop") + "data: [DONE]\n\n"
+        return (200, body, "text/event-stream; charset=utf-8", ())
+
+    def token_control(self, rec, path):
+        """POST /_mock/check and /_mock/revoke, for other test servers."""
+        if self.command != "POST":
+            return (405, "POST only\n", "text/plain", ())
+        form = rec.get("form") or {}
+        token = form.get("token")
+        state = self.server.state
+        if path == "/_mock/check":
+            if isinstance(token, str) and state.token_valid(token):
+                return (200, "valid\n", "text/plain", ())
+            return (401, "invalid\n", "text/plain", ())
+        if form.get("all") == "1":
+            n = state.revoke()
+        elif isinstance(token, str):
+            n = state.revoke(token)
+        else:
+            return (400, "token=T or all=1\n", "text/plain", ())
+        return (200, "%d\n" % n, "text/plain", ())
 
 
 class Server(http.server.ThreadingHTTPServer):

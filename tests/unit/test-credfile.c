@@ -487,8 +487,7 @@ static void
 test_type(void **state)
 {
 	static const char *const unsupported[] = {
-		"impersonated_service_account", "external_account",
-		"external_account_authorized_user", "gdch_service_account", NULL
+		"gdch_service_account", NULL
 	};
 	char		 want[128], longtype[300];
 	json_object	*o;

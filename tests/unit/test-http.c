@@ -156,6 +156,37 @@ test_url_is_loopback(void **state)
 	assert_false(http_url_is_loopback(NULL));
 }
 
+/* The metadata host: the defaults and the hosts of the two variables. */
+static void
+test_metadata_host(void **state)
+{
+	(void)state;
+	unsetenv("GCE_METADATA_HOST");
+	unsetenv("GCE_METADATA_IP");
+	assert_true(http_metadata_host("169.254.169.254"));
+	assert_true(http_metadata_host("metadata.google.internal"));
+	assert_true(http_metadata_host("METADATA.google.internal"));
+	assert_false(http_metadata_host("metadata.google.internal.evil"));
+	assert_false(http_metadata_host("169.254.169.2540"));
+	assert_false(http_metadata_host("example.com"));
+	assert_int_equal(setenv("GCE_METADATA_HOST", "md.example:8080", 1), 0);
+	assert_int_equal(setenv("GCE_METADATA_IP", "[fd00::1]:80", 1), 0);
+	assert_true(http_metadata_host("md.example"));
+	assert_false(http_metadata_host("md.example:8080"));
+	assert_false(http_metadata_host("md"));
+	assert_true(http_metadata_host("[fd00::1]"));
+	assert_false(http_metadata_host("fd00::1"));
+	assert_int_equal(setenv("GCE_METADATA_HOST", "", 1), 0);
+	assert_false(http_metadata_host(""));
+	unsetenv("GCE_METADATA_HOST");
+	unsetenv("GCE_METADATA_IP");
+	/* A URL check never uses the exception. */
+	assert_int_equal(http_url_check("http://169.254.169.254/token", "t"),
+	    VT_ERR_CRED);
+	assert_int_equal(http_url_check(
+	    "http://metadata.google.internal/token", "t"), VT_ERR_CRED);
+}
+
 /* --- form encoding -------------------------------------------------- */
 
 static void
@@ -504,6 +535,49 @@ mock_url(const char *path)
 		"Content-Length: 4\r\nConnection: close\r\n\r\nbusy"
 #define R400	"HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\n" \
 		"Connection: close\r\n\r\nretry"
+
+#define RMD	"HTTP/1.1 200 OK\r\nMetadata-Flavor: Google\r\n" \
+		"Content-Length: 2\r\nConnection: close\r\n\r\nok"
+
+/*
+ * The metadata flag sends Metadata-Flavor and reports the reply's; a
+ * reply without it says so; max_seconds bounds a request that hangs,
+ * without a retry.
+ */
+static void
+test_request_metadata(void **state)
+{
+	const char *const replies[] = { RMD, R200, MOCK_HANG, NULL };
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct vt_ctx		 ctx;
+	double			 t0;
+	char			*log;
+
+	(void)state;
+	mock_start(replies);
+	ctx_with_deadline(&ctx, 10);
+	memset(&req, 0, sizeof req);
+	req.method = "GET";
+	req.url = mock_url("/computeMetadata/v1/project/project-id");
+	req.metadata = 1;
+	assert_int_equal(http_request(&ctx, &req, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	assert_true(resp.metadata_flavor);
+	http_response_release(&resp);
+	assert_int_equal(http_request(&ctx, &req, &resp), 0);
+	assert_false(resp.metadata_flavor);
+	http_response_release(&resp);
+	req.max_seconds = 0.3;
+	req.retry = 1;
+	t0 = vt_now_mono();
+	assert_int_equal(http_request(&ctx, &req, &resp), VT_ERR_NET);
+	assert_true(vt_now_mono() - t0 < 2.0);
+	assert_non_null(strstr(vt_errmsg(), "no reply"));
+	log = mock_stop();
+	assert_non_null(strcasestr(log, "\r\nMetadata-Flavor: Google\r\n"));
+	free(log);
+}
 
 /* A POST sends the body and the expected headers. */
 static void
@@ -966,6 +1040,8 @@ main(void)
 		cmocka_unit_test(test_url_check_message),
 		cmocka_unit_test(test_url_check_userinfo),
 		cmocka_unit_test(test_url_is_loopback),
+		cmocka_unit_test(test_metadata_host),
+		cmocka_unit_test(test_request_metadata),
 		cmocka_unit_test(test_form_encode),
 		cmocka_unit_test(test_redact_headers),
 		cmocka_unit_test(test_redact_form),

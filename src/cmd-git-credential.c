@@ -1,0 +1,244 @@
+/*
+ * cmd-git-credential.c: git's credential helper (gitcredentials(7)).
+ *
+ *   git config credential.https://source.developers.google.com.helper vtoken
+ *
+ * makes git run "git credential-vtoken get", that is the program
+ * git-credential-vtoken (a link to vtoken, which then behaves as
+ * "vtoken git-credential"), with the request on stdin.
+ *
+ * get    answers only for https requests to Google's hosts and to the
+ *        profile's git_hosts (gitcred.c decides); for any other host it
+ *        prints nothing and exits 0, so git asks its next helper and a
+ *        token never leaves for another site.  git 2.46 and later
+ *        announce capability[]=authtype and get a Bearer credential
+ *        marked ephemeral, which no storage helper keeps; older gits get
+ *        username (oauth2accesstoken, or the profile's git_username) and
+ *        the token as password.
+ * erase  git calls it after the server refused what get gave (a 401):
+ *        the cached token for this credential is dropped, so the next get
+ *        mints a new one.
+ * store  nothing to do: vtoken keeps its own tokens.
+ * capability  "version 0" and "capability authtype", as git's own
+ *        "git credential capability" prints.
+ * other  ignored, exit 0, as the protocol asks of helpers.
+ *
+ * Errors: git ignores a helper's exit status and shows its stderr, then
+ * tries the next helper or prompts.  So a failure prints nothing on stdout
+ * and the usual one "vtoken: ..." line on stderr, with the usual exit
+ * status (3 no credentials, 4 rejected, 5 network...), which is what a
+ * person running the helper by hand wants to see.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vtoken.h"
+#include "cache.h"
+#include "cmd.h"
+#include "conf.h"
+#include "gitcred.h"
+#include "log.h"
+#include "resolve.h"
+#include "secret.h"
+#include "source.h"
+#include "xmalloc.h"
+
+#define GITCRED_PROGRAM	"git-credential-vtoken"
+
+/* The argv made for git-credential-vtoken, freed at exit. */
+static char	**cmd_git_credential_new_argv;
+
+static void
+cmd_git_credential_argv_free(void)
+{
+	free(cmd_git_credential_new_argv);
+	cmd_git_credential_new_argv = NULL;
+}
+
+char **
+cmd_git_credential_argv(int *argcp, char **argv)
+{
+	char		**new_argv;
+	const char	 *base;
+	int		  i;
+
+	if (*argcp < 1 || argv[0] == NULL)
+		return argv;
+	base = strrchr(argv[0], '/');
+	base = base != NULL ? base + 1 : argv[0];
+	if (strcmp(base, GITCRED_PROGRAM) != 0)
+		return argv;
+	new_argv = xreallocarray(NULL, (size_t)*argcp + 2, sizeof *new_argv);
+	new_argv[0] = argv[0];
+	new_argv[1] = (char *)"git-credential";
+	for (i = 1; i < *argcp; i++)
+		new_argv[i + 1] = argv[i];
+	new_argv[*argcp + 1] = NULL;
+	(*argcp)++;
+	cmd_git_credential_new_argv = new_argv;
+	atexit(cmd_git_credential_argv_free);
+	return new_argv;
+}
+
+/*
+ * The profile's git_hosts, blanks around each entry trimmed and empty
+ * entries dropped, each checked.  *out is NULL when the key is absent.
+ */
+static int
+cmd_git_credential_hosts(struct vt_ctx *ctx, char ***out)
+{
+	char	**list, *e, *end;
+	size_t	  i, n = 0;
+
+	*out = NULL;
+	if ((list = config_get_list(ctx->config, "git_hosts")) == NULL)
+		return 0;
+	for (i = 0; list[i] != NULL; i++) {
+		for (e = list[i]; *e == ' ' || *e == '\t'; e++)
+			;
+		for (end = e + strlen(e); end > e &&
+		    (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		memmove(list[i], e, strlen(e) + 1);
+		if (*list[i] != '\0' && !gitcred_valid_entry(list[i])) {
+			vt_err(VT_ERR_CONFIG, "'%s' profile '%s' key "
+			    "'git_hosts': '%s' is not a host, host:port or "
+			    "*.domain; fix the entry", config_file(ctx->config),
+			    config_profile(ctx->config), list[i]);
+			config_strv_free(list);
+			return VT_ERR_CONFIG;
+		}
+	}
+	/* Drop the empty entries ("a;;b", a trailing ';'). */
+	for (i = 0; list[i] != NULL; i++) {
+		if (*list[i] == '\0')
+			free(list[i]);
+		else
+			list[n++] = list[i];
+	}
+	list[n] = NULL;
+	*out = list;
+	return 0;
+}
+
+/*
+ * Read git's request and say whether it is for a host vtoken answers:
+ * GITCRED_HOST_GOOGLE, GITCRED_HOST_LISTED, or 0 (then print nothing).
+ */
+static int
+cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
+    int *kind)
+{
+	const char	 *why;
+	char		**hosts = NULL;
+	int		  r;
+
+	*kind = 0;
+	if (gitcred_read(stdin, gc, &why) != 0)
+		return vt_err(VT_ERR_USAGE, "git-credential: the input is not "
+		    "a git credential request (%s); answering nothing", why);
+	if ((r = cmd_git_credential_hosts(ctx, &hosts)) != 0)
+		return r;
+	*kind = gitcred_host_allowed(gc->protocol, gc->host,
+	    (const char *const *)hosts);
+	config_strv_free(hosts);
+	if (*kind == 0)
+		log_info("git-credential: not answering for %s://%s: not a "
+		    "Google host, nor one in git_hosts",
+		    gc->protocol != NULL ? gc->protocol : "?",
+		    gc->host != NULL ? gc->host : "?");
+	return 0;
+}
+
+static int
+cmd_git_credential_get(struct vt_ctx *ctx)
+{
+	struct gitcred	 gc = { 0 };
+	struct source	*src = NULL;
+	struct token	 tok = { 0 };
+	const char	*user;
+	char		*text = NULL;
+	int		 r, kind;
+
+	if ((r = cmd_git_credential_request(ctx, &gc, &kind)) != 0 ||
+	    kind == 0)
+		goto out;
+	user = config_get(ctx->config, "git_username");
+	if (user == NULL || *user == '\0')
+		user = GITCRED_DEFAULT_USERNAME;
+	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
+		goto out;
+	if ((text = gitcred_answer(gitcred_use_bearer(&gc, kind), user,
+	    tok.access_token, tok.expires_at, time(NULL))) == NULL) {
+		r = vt_err(VT_ERR_CONFIG, "git_username cannot be sent to "
+		    "git; remove the line break from it");
+		goto out;
+	}
+	r = cmd_print(text);
+out:
+	secret_free(text);
+	token_release(&tok);
+	source_free(src);
+	gitcred_release(&gc);
+	return r;
+}
+
+static int
+cmd_git_credential_erase(struct vt_ctx *ctx)
+{
+	struct gitcred	 gc = { 0 };
+	struct source	*src = NULL;
+	int		 r, kind;
+
+	if ((r = cmd_git_credential_request(ctx, &gc, &kind)) != 0 ||
+	    kind == 0)
+		goto out;
+	if ((r = resolve_credentials(ctx, &src)) != 0)
+		goto out;
+	log_info("git-credential: %s://%s refused the token; forgetting it",
+	    gc.protocol, gc.host);
+	/* Nothing cached is not an error: git asks to erase regardless. */
+	if ((r = cache_forget(ctx, src)) == 1)
+		r = 0;
+out:
+	source_free(src);
+	gitcred_release(&gc);
+	return r;
+}
+
+static int
+cmd_git_credential_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	struct gitcred	 gc = { 0 };
+	const char	*op = args->argv[0], *why;
+
+	if (strcmp(op, "get") == 0)
+		return cmd_git_credential_get(ctx);
+	if (strcmp(op, "erase") == 0)
+		return cmd_git_credential_erase(ctx);
+	if (strcmp(op, "store") == 0) {
+		/* Read what git sends, so it never writes to a closed pipe. */
+		(void)gitcred_read(stdin, &gc, &why);
+		gitcred_release(&gc);
+		return 0;
+	}
+	if (strcmp(op, "capability") == 0)
+		return cmd_print("version 0\ncapability authtype\n");
+	/* A newer git's operation: helpers ignore what they do not know. */
+	return 0;
+}
+
+const struct cmd_entry cmd_git_credential_entry = {
+	.name = "git-credential",
+	.usage = "get|store|erase",
+	.summary = "git's credential helper, for Google hosts.",
+	.options = 0,
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_git_credential_exec
+};

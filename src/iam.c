@@ -1,0 +1,516 @@
+/*
+ * iam.c: IAM Credentials generateAccessToken, STS-style token requests,
+ * and the URL rule that guards both (see iam.h).
+ *
+ * Error replies are reduced to their status code and message, truncated
+ * and escaped (vt_err does that): nothing else of a body reaches a
+ * message.  Replies that carry a token are wiped before release.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "vtoken.h"
+#include "http.h"
+#include "iam.h"
+#include "log.h"
+#include "oauth.h"
+#include "output.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+#define IAM_MSG_MAX	200	/* a server message quoted in an error */
+#define IAM_QUOTE_MAX	64	/* a value from a file quoted in an error */
+
+/* 1 if host is domain or a subdomain of it (on a dot boundary). */
+static int
+iam_in_domain(const char *host, const char *domain)
+{
+	size_t	hl, dl;
+
+	if (domain == NULL || *domain == '\0')
+		return 0;
+	hl = strlen(host);
+	dl = strlen(domain);
+	/* A trailing dot names the same host; refuse it rather than guess. */
+	if (hl == dl)
+		return strcasecmp(host, domain) == 0;
+	return hl > dl && host[hl - dl - 1] == '.' &&
+	    strcasecmp(host + hl - dl, domain) == 0;
+}
+
+int
+iam_host_allowed(const char *host, int loopback, const char *file_universe,
+    const char *user_universe)
+{
+	if (loopback)
+		return 1;
+	if (host == NULL || *host == '\0')
+		return 0;
+	if (file_universe != NULL && strcasecmp(file_universe,
+	    IAM_UNIVERSE) != 0) {
+		/* A foreign universe only when the user named it too. */
+		return user_universe != NULL &&
+		    strcasecmp(file_universe, user_universe) == 0 &&
+		    iam_in_domain(host, file_universe);
+	}
+	if (iam_in_domain(host, IAM_UNIVERSE))
+		return 1;
+	/* The file names none: the user's own choice is trusted. */
+	return file_universe == NULL && user_universe != NULL &&
+	    iam_in_domain(host, user_universe);
+}
+
+const char *
+iam_user_universe(const struct vt_ctx *ctx)
+{
+	return ctx->universe_domain.value;
+}
+
+int
+iam_url_check(const char *url, const char *what, const char *file_universe,
+    const char *user_universe)
+{
+	char	*host = NULL;
+	int	 r;
+
+	if ((r = http_url_host(url, what, &host)) != 0)
+		return r;
+	if (iam_host_allowed(host, http_url_is_loopback(url), file_universe,
+	    user_universe)) {
+		free(host);
+		return 0;
+	}
+	if (file_universe != NULL && strcasecmp(file_universe,
+	    IAM_UNIVERSE) != 0)
+		r = vt_err(VT_ERR_CRED, "%s '%s' is refused: the file's "
+		    "universe_domain '%.*s' is trusted only when you name it "
+		    "too (GOOGLE_CLOUD_UNIVERSE_DOMAIN or the profile's "
+		    "universe_domain)", what, url, IAM_QUOTE_MAX,
+		    file_universe);
+	else
+		r = vt_err(VT_ERR_CRED, "%s '%s' is refused: a token is sent "
+		    "there, so it must be https:// on googleapis.com%s%s%s or "
+		    "loopback", what, url, user_universe != NULL ? " or " : "",
+		    user_universe != NULL ? user_universe : "",
+		    user_universe != NULL ? "," : "");
+	free(host);
+	return r;
+}
+
+/* n digits at s as a number, or -1. */
+static int
+iam_digits(const char *s, int n)
+{
+	int	v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+iam_parse_time(const char *s, time_t *out)
+{
+	struct tm	 tm;
+	const char	*p;
+	int		 y, mo, d, h, mi, sec, oh, om, sign;
+	time_t		 t;
+
+	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+		return -1;
+	if ((y = iam_digits(s, 4)) < 1970 || (mo = iam_digits(s + 5, 2)) < 1 ||
+	    mo > 12 || (d = iam_digits(s + 8, 2)) < 1 || d > 31 ||
+	    (h = iam_digits(s + 11, 2)) < 0 || h > 23 ||
+	    (mi = iam_digits(s + 14, 2)) < 0 || mi > 59 ||
+	    (sec = iam_digits(s + 17, 2)) < 0 || sec > 60)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		oh = om = 0;
+		sign = 1;
+		p++;
+	} else if ((*p == '+' || *p == '-') && p[3] == ':') {
+		sign = *p == '-' ? -1 : 1;
+		if ((oh = iam_digits(p + 1, 2)) < 0 || oh > 23 ||
+		    (om = iam_digits(p + 4, 2)) < 0 || om > 59)
+			return -1;
+		p += 6;
+	} else
+		return -1;
+	if (*p != '\0')
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+char *
+iam_url_email(const char *url)
+{
+	const char	*end, *start;
+
+	if (url == NULL || (end = strstr(url, ":generateAccessToken")) ==
+	    NULL || end[strlen(":generateAccessToken")] != '\0')
+		return NULL;
+	for (start = end; start > url && start[-1] != '/'; start--)
+		;
+	if (start == end)
+		return NULL;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+int
+iam_valid_account(const char *s)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > 254)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("@.-_+", *p) == NULL)
+			return 0;
+	}
+	/* An e-mail, or a numeric unique ID. */
+	return strchr(s, '@') != NULL || strspn(s, "0123456789") == n;
+}
+
+/* A copy of s cut to max bytes (on a UTF-8 boundary), "..." if cut. */
+static char *
+iam_trunc(const char *s, size_t max)
+{
+	size_t	n = strlen(s);
+
+	if (n <= max)
+		return xstrdup(s);
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return xasprintf("%.*s...", (int)n, s);
+}
+
+/* The string member key of o, or NULL. */
+static const char *
+iam_json_str(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * An error reply's code and message: Google API errors
+ * {"error": {"status", "message"}} or OAuth {"error", "error_description"}.
+ * *status and *message are copies (or NULL) the caller frees.
+ */
+static void
+iam_error_fields(const char *body, size_t len, char **status, char **message)
+{
+	struct json_object	*o, *e;
+	const char		*why, *s = NULL, *m = NULL;
+
+	*status = *message = NULL;
+	if ((o = oauth_json_parse(body, len, &why)) == NULL)
+		return;
+	if (json_object_object_get_ex(o, "error", &e) &&
+	    json_object_is_type(e, json_type_object)) {
+		s = iam_json_str(e, "status");
+		m = iam_json_str(e, "message");
+	} else {
+		s = iam_json_str(o, "error");
+		m = iam_json_str(o, "error_description");
+	}
+	if (s != NULL && *s != '\0')
+		*status = iam_trunc(s, IAM_QUOTE_MAX);
+	if (m != NULL && *m != '\0')
+		*message = iam_trunc(m, IAM_MSG_MAX);
+	oauth_json_free(o);
+}
+
+/* 1 for a status that says "try again later". */
+static int
+iam_transient(long status)
+{
+	return status == 408 || status == 429 || (status >= 500 &&
+	    status <= 599);
+}
+
+/* Turn a generateAccessToken error reply into one line and a code. */
+static int
+iam_error(const struct http_response *resp, const char *target,
+    const char *caller, int ndelegates)
+{
+	char	*status = NULL, *msg = NULL, *what, after[40];
+	int	 r;
+
+	iam_error_fields(resp->body, resp->len, &status, &msg);
+	after[0] = '\0';
+	if (resp->attempts > 1)
+		snprintf(after, sizeof after, " after %d attempts",
+		    resp->attempts);
+	what = xasprintf("HTTP %ld%s%s%s%s", resp->status,
+	    status != NULL ? " " : "", status != NULL ? status : "",
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	if (iam_transient(resp->status))
+		r = vt_err(VT_ERR_NET, "impersonating %s failed with %s%s; try "
+		    "again later", target, what, after);
+	else if (resp->status == 403 && ndelegates > 0)
+		r = vt_err(VT_ERR_CRED, "impersonating %s was refused (%s): "
+		    "in the chain from %s through the delegates to %s, each "
+		    "account needs roles/iam.serviceAccountTokenCreator on the "
+		    "next; grant it, or check the e-mails", target, what,
+		    caller != NULL ? caller : "the caller", target);
+	else if (resp->status == 403)
+		r = vt_err(VT_ERR_CRED, "impersonating %s was refused (%s): "
+		    "%s lacks roles/iam.serviceAccountTokenCreator on %s; "
+		    "grant it, or check the e-mail", target, what,
+		    caller != NULL ? caller : "the caller", target);
+	else if (resp->status == 404)
+		r = vt_err(VT_ERR_CRED, "impersonating %s failed (%s): no such "
+		    "service account; check the e-mail", target, what);
+	else if (resp->status == 401)
+		r = vt_err(VT_ERR_CRED, "impersonating %s failed (%s): the "
+		    "source credential's token was not accepted; check %s",
+		    target, what, caller != NULL ? caller : "the source "
+		    "credential");
+	else if (resp->status == 400)
+		r = vt_err(VT_ERR_CRED, "impersonating %s was rejected (%s); "
+		    "check the delegates, scopes and --lifetime", target,
+		    what);
+	else
+		r = vt_err(resp->status >= 400 && resp->status <= 499 ?
+		    VT_ERR_CRED : VT_ERR_NET, "impersonating %s failed with "
+		    "an unexpected %s", target, what);
+	free(what);
+	free(status);
+	free(msg);
+	return r;
+}
+
+/* The JSON request body of generateAccessToken; no secret in it. */
+static char *
+iam_request_body(char *const *scopes, char *const *delegates, long lifetime)
+{
+	struct json_object	*root, *a;
+	char			*body, *d;
+	size_t			 i;
+
+	root = json_object_new_object();
+	a = json_object_new_array();
+	for (i = 0; scopes != NULL && scopes[i] != NULL; i++)
+		json_object_array_add(a, json_object_new_string(scopes[i]));
+	json_object_object_add(root, "scope", a);
+	if (delegates != NULL && delegates[0] != NULL) {
+		a = json_object_new_array();
+		for (i = 0; delegates[i] != NULL; i++) {
+			/* IAM documents the resource form; bare e-mails
+			 * (as gcloud writes them) are prefixed. */
+			if (strncmp(delegates[i], "projects/", 9) == 0)
+				d = xstrdup(delegates[i]);
+			else
+				d = xasprintf("projects/-/serviceAccounts/%s",
+				    delegates[i]);
+			json_object_array_add(a, json_object_new_string(d));
+			free(d);
+		}
+		json_object_object_add(root, "delegates", a);
+	}
+	if (lifetime > 0) {
+		d = xasprintf("%lds", lifetime);
+		json_object_object_add(root, "lifetime",
+		    json_object_new_string(d));
+		free(d);
+	}
+	body = xstrdup(json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return body;
+}
+
+/* Parse a 200 reply: accessToken and expireTime. */
+static int
+iam_parse_reply(const char *body, size_t len, const char *target,
+    struct token *tok)
+{
+	struct json_object	*o;
+	const char		*why, *at, *exp;
+	time_t			 t;
+	int			 r;
+
+	if ((o = oauth_json_parse(body, len, &why)) == NULL)
+		return vt_err(VT_ERR_NET, "malformed reply from IAM "
+		    "impersonating %s: %s", target, why);
+	at = iam_json_str(o, "accessToken");
+	exp = iam_json_str(o, "expireTime");
+	if (at == NULL || exp == NULL) {
+		r = vt_err(VT_ERR_NET, "malformed reply from IAM "
+		    "impersonating %s: no %s", target, at == NULL ?
+		    "accessToken" : "expireTime");
+		goto out;
+	}
+	if (strlen(at) > VT_TOKEN_MAX || !output_token_valid(at)) {
+		r = vt_err(VT_ERR_CRED, "IAM returned a token for %s that is "
+		    "not a valid bearer token; refusing it", target);
+		goto out;
+	}
+	if (iam_parse_time(exp, &t) != 0) {
+		r = vt_err(VT_ERR_NET, "malformed reply from IAM "
+		    "impersonating %s: expireTime is not an RFC 3339 time",
+		    target);
+		goto out;
+	}
+	if (t <= time(NULL)) {
+		r = vt_err(VT_ERR_NET, "IAM returned an expired token for %s; "
+		    "check the system clock", target);
+		goto out;
+	}
+	tok->access_token = xstrdup(at);
+	tok->expires_at = t;
+	r = 0;
+out:
+	oauth_json_free(o);
+	return r;
+}
+
+int
+iam_generate_token(struct vt_ctx *ctx, const char *url, const char *bearer,
+    char *const *scopes, char *const *delegates, long lifetime,
+    const char *caller, const char *quota, struct token *tok)
+{
+	struct http_request	 req;
+	struct http_response	 resp;
+	const char		*hdrs[2] = { NULL, NULL };
+	char			*body = NULL, *target = NULL, *qh = NULL;
+	int			 r, nd = 0;
+
+	memset(tok, 0, sizeof *tok);
+	memset(&resp, 0, sizeof resp);
+	if ((target = iam_url_email(url)) == NULL)
+		target = xstrdup("the service account");
+	while (delegates != NULL && delegates[nd] != NULL)
+		nd++;
+	body = iam_request_body(scopes, delegates, lifetime);
+	if (quota != NULL) {
+		qh = xasprintf("x-goog-user-project: %s", quota);
+		hdrs[0] = qh;
+	}
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/json";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.bearer = bearer;
+	req.headers = hdrs;
+	req.retry = 1;
+	log_info("impersonating %s at %s", target, url);
+	if ((r = http_request(ctx, &req, &resp)) != 0)
+		goto out;
+	if (resp.status == 200)
+		r = iam_parse_reply(resp.body, resp.len, target, tok);
+	else
+		r = iam_error(&resp, target, caller, nd);
+out:
+	http_response_release(&resp);
+	free(body);
+	free(target);
+	free(qh);
+	return r;
+}
+
+/* "Authorization: Basic base64(id:secret)"; a secret, secret_free it. */
+static char *
+iam_basic_header(const char *id, const char *secret)
+{
+	char	*pair, *b64, *h;
+
+	pair = xasprintf("%s:%s", id, secret != NULL ? secret : "");
+	b64 = g_base64_encode((const guchar *)pair, strlen(pair));
+	h = xasprintf("Authorization: Basic %s", b64);
+	secret_free(pair);
+	secret_wipe(b64, strlen(b64));
+	g_free(b64);
+	return h;
+}
+
+int
+iam_sts_request(struct vt_ctx *ctx, const char *url, const char *form,
+    const char *client_id, const char *client_secret, const char *audience,
+    struct token *tok)
+{
+	struct http_request	 req;
+	struct http_response	 resp;
+	const char		*hdrs[2] = { NULL, NULL };
+	char			*basic = NULL, *status = NULL, *msg = NULL;
+	time_t			 now;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	memset(&resp, 0, sizeof resp);
+	if (client_id != NULL) {
+		basic = iam_basic_header(client_id, client_secret);
+		hdrs[0] = basic;
+	}
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = form;
+	req.body_len = strlen(form);
+	req.headers = hdrs;
+	req.retry = 1;
+	req.retry_reply = oauth_retryable_reply;
+	now = time(NULL);
+	if ((r = http_request(ctx, &req, &resp)) != 0)
+		goto out;
+	if (resp.status == 200) {
+		r = oauth_parse_token(resp.body, resp.len, now, tok);
+		goto out;
+	}
+	r = oauth_error(resp.status, resp.body, resp.len, url);
+	iam_error_fields(resp.body, resp.len, &status, &msg);
+	if (r == VT_ERR_CRED && audience != NULL && status != NULL &&
+	    strcmp(status, "invalid_grant") == 0)
+		r = vt_err(VT_ERR_CRED, "the token exchange at %s was "
+		    "rejected for audience '%s': invalid_grant%s%s; check "
+		    "that this workload identity provider trusts the subject "
+		    "token (issuer, audience, attribute condition)", url,
+		    audience, msg != NULL ? ": " : "", msg != NULL ? msg : "");
+out:
+	http_response_release(&resp);
+	secret_free(basic);
+	free(status);
+	free(msg);
+	return r;
+}

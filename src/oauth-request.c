@@ -1,0 +1,52 @@
+/*
+ * oauth-request.c: POST a token request and judge the reply.
+ *
+ * Apart from oauth.c so that a unit test can stand in for the request
+ * (a weak definition) while still linking the parsers.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "vtoken.h"
+#include "http.h"
+#include "log.h"
+#include "oauth.h"
+
+/* POST a token request and parse or judge the reply. */
+int
+oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
+    const char *form, struct token *tok)
+{
+	struct http_request	 req;
+	struct http_response	 resp;
+	time_t			 now;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	if ((r = http_url_check(token_uri, "token URI")) != 0)
+		return r;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = token_uri;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = form;
+	req.body_len = strlen(form);
+	req.retry = 1;
+	req.retry_reply = oauth_retryable_reply;
+	/* The token's life counts from when it was asked for. */
+	now = time(NULL);
+	if ((r = http_request(ctx, &req, &resp)) != 0)
+		return r;
+	if (resp.status == 200)
+		r = oauth_parse_token(resp.body, resp.len, now, tok);
+	else
+		r = oauth_error_after(resp.status, resp.body, resp.len, token_uri,
+		    resp.attempts);
+	if (r == 0)
+		log_debug("token from %s, expires in %llds", token_uri,
+		    (long long)(tok->expires_at - now));
+	http_response_release(&resp);
+	return r;
+}
