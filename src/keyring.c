@@ -52,10 +52,17 @@ keyring_find_bus(void)
 
 	if ((v = getenv("DBUS_SESSION_BUS_ADDRESS")) != NULL && *v != '\0')
 		return 1;
-	if ((v = getenv("XDG_RUNTIME_DIR")) != NULL && v[0] == '/' &&
-	    (size_t)snprintf(path, sizeof path, "%s/bus", v) < sizeof path &&
-	    keyring_bus_socket(path))
-		goto found;
+	/*
+	 * $XDG_RUNTIME_DIR names the user's runtime directory when it is
+	 * set (and tests point it at their own); /run/user/UID is where it
+	 * is when it is not, as under cron.
+	 */
+	if ((v = getenv("XDG_RUNTIME_DIR")) != NULL && v[0] == '/') {
+		if ((size_t)snprintf(path, sizeof path, "%s/bus", v) <
+		    sizeof path && keyring_bus_socket(path))
+			goto found;
+		return 0;
+	}
 	snprintf(path, sizeof path, "/run/user/%lu/bus",
 	    (unsigned long)geteuid());
 	if (keyring_bus_socket(path))
