@@ -48,6 +48,7 @@ SH_TESTS += \
 	tests/t/t4000-cache-file.sh \
 	tests/t/t4050-stale-if-error.sh \
 	tests/t/t4100-keyring.sh \
+	tests/t/t4150-key-keyring.sh \
 	tests/t/t4200-single-flight.sh \
 	tests/t/t4300-refresh.sh
 EXTRA_DIST += tests/mock/locked-secrets.py
