@@ -1,12 +1,27 @@
 /*
  * module.c: dlopen() of vtoken's own modules (see module.h).
+ *
+ * Where they are, in this order:
+ *   $VTOKEN_MODULE_DIR, an absolute path, read with secure_getenv();
+ *   the build tree's src/, but only when the running program is the one
+ *   built there (the way git finds its helpers through a runtime prefix),
+ *   so that build/src/vtoken works without `make install`;
+ *   the module directory it was configured with, $(pkglibdir).
+ * Never a relative or caller-chosen path: git runs credential helpers
+ * inside repositories, and a helper must not load code from one.  A
+ * directory or module that someone else could replace is refused.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vtoken.h"
 #include "log.h"
@@ -16,6 +31,85 @@
 #define VT_MODULEDIR "/usr/local/lib/vtoken"
 #endif
 
+/*
+ * 0 if path is ours or root's and nobody else may write to it;
+ * VT_ERR_CONFIG naming what is wrong (what: "directory", "module").
+ */
+static int
+module_trusted(const char *path, const char *what, int isdir)
+{
+	struct stat	st;
+
+	if (stat(path, &st) != 0)
+		return vt_err(VT_ERR_INTERNAL, "vtoken's module %s '%s' %s",
+		    what, path, "cannot be read");
+	if (isdir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' is not "
+		    "a %s", what, path, isdir ? "directory" : "file");
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' belongs "
+		    "to uid %lu; refusing to load code from it", what, path,
+		    (unsigned long)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' is "
+		    "writable by others; refusing to load code from it", what,
+		    path);
+	return 0;
+}
+
+/*
+ * 1 if this process runs the vtoken built in VT_BUILD_MODULEDIR, that
+ * is, the build tree's src/.  /proc/self/exe names the binary itself,
+ * whatever argv[0] or a symlink (git-credential-vtoken) says.
+ */
+static int
+module_in_build_tree(void)
+{
+#ifdef VT_BUILD_MODULEDIR
+	char	 exe[PATH_MAX], *slash, *build;
+	ssize_t	 n;
+	int	 yes;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) <= 0)
+		return 0;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	if ((build = realpath(VT_BUILD_MODULEDIR, NULL)) == NULL)
+		return 0;
+	yes = strcmp(exe, build) == 0;
+	free(build);
+	return yes;
+#else
+	return 0;
+#endif
+}
+
+/* The module directory in *dir; VT_ERR_CONFIG for a relative one. */
+static int
+module_dir(const char **dir)
+{
+	const char	*v;
+
+	v = secure_getenv("VTOKEN_MODULE_DIR");
+	if (v != NULL && *v != '\0') {
+		if (v[0] != '/')
+			return vt_err(VT_ERR_CONFIG, "VTOKEN_MODULE_DIR must "
+			    "be an absolute path");
+		*dir = v;
+		return 0;
+	}
+#ifdef VT_BUILD_MODULEDIR
+	if (module_in_build_tree()) {
+		*dir = VT_BUILD_MODULEDIR;
+		return 0;
+	}
+#endif
+	*dir = VT_MODULEDIR;
+	return 0;
+}
+
 int
 module_load(const char *name, const char *sym, const void **api)
 {
@@ -23,17 +117,25 @@ module_load(const char *name, const char *sym, const void **api)
 	char		 path[4096];
 	void		*h;
 	const void	*p;
-	int		 n;
+	int		 n, r;
 
 	*api = NULL;
-	/* The build tree's tests (and relocated installs) name the dir. */
-	dir = getenv("VTOKEN_MODULE_DIR");
-	if (dir == NULL || *dir == '\0')
-		dir = VT_MODULEDIR;
+	if ((r = module_dir(&dir)) != 0)
+		return r;
 	n = snprintf(path, sizeof path, "%s/vtoken-%s.so", dir, name);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return vt_err(VT_ERR_INTERNAL, "module directory '%s' is "
 		    "too long", dir);
+	if ((r = module_trusted(dir, "directory", 1)) != 0 ||
+	    (r = module_trusted(path, "file", 0)) != 0) {
+		if (r == VT_ERR_INTERNAL)
+			return vt_err(VT_ERR_INTERNAL, "cannot load vtoken's "
+			    "%s module: '%s' cannot be read; reinstall vtoken "
+			    "(make install) or set VTOKEN_MODULE_DIR", name,
+			    path);
+		return r;
+	}
+	log_debug("loading %s", path);
 	/* RTLD_NOW: a missing symbol fails here, not in the middle. */
 	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return vt_err(VT_ERR_INTERNAL, "cannot load vtoken's %s "

@@ -4,6 +4,7 @@
 # run time under tests/tmp/ in the build directory.
 SH_TESTS = \
 	tests/t/t0001-mock.sh \
+	tests/t/t0002-modules.sh \
 	tests/t/t2000-service-account.sh \
 	tests/t/t2100-authorized-user.sh \
 	tests/t/t2300-http-errors.sh \
