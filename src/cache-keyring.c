@@ -7,6 +7,11 @@
  * wedged daemon takes, so every call here is the asynchronous form run
  * on a private main context, with a timer that cancels it; a call that
  * has not finished soon after is abandoned and the keyring is "unavailable".
+ * Two bounds: whether anyone is there at all (the bus, and an owner for
+ * the Secret Service's name) must be known within a fraction of a second,
+ * since a shell start-up waits on it; once that is known, a Secret
+ * Service that is alive but busy (fifty vtokens starting at once, a
+ * daemon briefly stopped) is given seconds, not reported absent.
  *
  * Never prompts: a locked collection is "unavailable", and nothing here
  * asks to unlock anything.
@@ -60,7 +65,11 @@ static const SecretSchema kr_key_schema = {
 	}
 };
 
+/* The Secret Service's well-known name on the session bus. */
+#define KR_BUS_NAME	"org.freedesktop.secrets"
+
 static GMainContext	*kr_mc;
+static GDBusConnection	*kr_bus;
 static SecretService	*kr_service;
 static SecretCollection	*kr_tokens;
 static const char	*kr_alias;
@@ -190,8 +199,104 @@ kr_collection(const char *alias, SecretCollection **out)
 	return r;
 }
 
+/*
+ * Ask the bus daemon (it answers for itself, even while the Secret
+ * Service is busy) method(KR_BUS_NAME) or method(); the reply in *out.
+ */
 static int
-kr_open(int timeout_ms, const char **why)
+kr_bus_call(const char *method, GVariant *args, const GVariantType *type,
+    GVariant **out)
+{
+	struct kr_call	*c = kr_call_new();
+	GError		*err = NULL;
+
+	*out = NULL;
+	g_dbus_connection_call(kr_bus, "org.freedesktop.DBus",
+	    "/org/freedesktop/DBus", "org.freedesktop.DBus", method, args,
+	    type, G_DBUS_CALL_FLAGS_NONE, kr_timeout_ms, c->cancel, kr_done,
+	    c);
+	if (kr_wait(c) != 0)
+		return -1;
+	*out = g_dbus_connection_call_finish(kr_bus, c->res, &err);
+	kr_call_free(c);
+	if (*out == NULL) {
+		log_info("keyring: %s: %s", method, err != NULL ?
+		    err->message : "?");
+		g_clear_error(&err);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 if KR_BUS_NAME is owned, or can be started by the bus. */
+static int
+kr_name_there(void)
+{
+	GVariant	*v;
+	const char	**names;
+	gboolean	 owned = FALSE;
+	int		 there = 0;
+	gsize		 i;
+
+	if (kr_bus_call("NameHasOwner", g_variant_new("(s)", KR_BUS_NAME),
+	    G_VARIANT_TYPE("(b)"), &v) != 0)
+		return -1;
+	g_variant_get(v, "(b)", &owned);
+	g_variant_unref(v);
+	if (owned)
+		return 1;
+	if (kr_bus_call("ListActivatableNames", NULL, G_VARIANT_TYPE("(as)"),
+	    &v) != 0)
+		return -1;
+	/* The strings are v's; only the array is ours. */
+	g_variant_get(v, "(^a&s)", &names);
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], KR_BUS_NAME) == 0)
+			there = 1;
+	g_free(names);
+	g_variant_unref(v);
+	return there;
+}
+
+/*
+ * Is a Secret Service there at all?  Connect to the session bus and ask
+ * it, within alive_ms: no answer means a wedged bus.
+ */
+static int
+kr_alive(int alive_ms, const char **why)
+{
+	struct kr_call	*c;
+	GError		*err = NULL;
+	int		 r;
+
+	kr_timeout_ms = alive_ms;
+	c = kr_call_new();
+	g_bus_get(G_BUS_TYPE_SESSION, c->cancel, kr_done, c);
+	if (kr_wait(c) != 0) {
+		*why = "the session bus did not answer in time";
+		return -1;
+	}
+	kr_bus = g_bus_get_finish(c->res, &err);
+	kr_call_free(c);
+	if (kr_bus == NULL) {
+		log_info("keyring: %s", err != NULL ? err->message : "?");
+		g_clear_error(&err);
+		*why = "the session bus cannot be reached";
+		return -1;
+	}
+	if ((r = kr_name_there()) < 0) {
+		*why = "the session bus did not answer in time";
+		return -1;
+	}
+	if (r == 0) {
+		*why = "no Secret Service on the session bus";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+kr_open(int alive_ms, int busy_ms, const char **why)
 {
 	struct kr_call	*c;
 	GError		*err = NULL;
@@ -201,10 +306,13 @@ kr_open(int timeout_ms, const char **why)
 
 	static const char *const aliases[] = { "session", "default" };
 
-	kr_timeout_ms = timeout_ms;
 	kr_mc = g_main_context_new();
 	g_main_context_push_thread_default(kr_mc);
+	if (kr_alive(alive_ms, why) != 0)
+		return -1;
 
+	/* It is there: from now on it may be slow, not absent. */
+	kr_timeout_ms = busy_ms;
 	c = kr_call_new();
 	secret_service_get(SECRET_SERVICE_OPEN_SESSION, c->cancel, kr_done, c);
 	if (kr_wait(c) != 0) {
@@ -215,9 +323,11 @@ kr_open(int timeout_ms, const char **why)
 	kr_call_free(c);
 	if (kr_service == NULL) {
 		log_info("keyring: %s", err != NULL ? err->message : "?");
-		if (err != NULL)
-			g_error_free(err);
-		*why = "no Secret Service on the session bus";
+		*why = err != NULL && g_error_matches(err, G_IO_ERROR,
+		    G_IO_ERROR_CANCELLED) ?
+		    "the Secret Service did not answer in time" :
+		    "the Secret Service failed to open a session";
+		g_clear_error(&err);
 		return -1;
 	}
 	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {

@@ -20,6 +20,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
+#include "file.h"
 #include "keyring.h"
 #include "log.h"
 #include "source.h"
@@ -31,12 +32,18 @@
 #define CACHE_JITTER_MAX	60
 #define CACHE_JITTER_DIV	10
 
+/* --cache: auto, keyring, file or none. */
+static const char *
+cache_mode(const struct vt_ctx *ctx)
+{
+	return ctx->cache.value != NULL ? ctx->cache.value : "auto";
+}
+
 int
 cache_select(struct vt_ctx *ctx, const struct cache_backend **out,
     const char **why)
 {
-	const char	*mode = ctx->cache.value != NULL ? ctx->cache.value :
-	    "auto";
+	const char	*mode = cache_mode(ctx);
 
 	*out = NULL;
 	*why = NULL;
@@ -46,7 +53,7 @@ cache_select(struct vt_ctx *ctx, const struct cache_backend **out,
 		*out = &cache_file_backend;
 		return 0;
 	}
-	if (keyring_open(why) == 0) {
+	if (keyring_open(ctx, why) == 0) {
 		*out = &cache_keyring_backend;
 		return 0;
 	}
@@ -202,14 +209,9 @@ cache_lock(struct vt_ctx *ctx, const char *key)
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto out;
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    ctx_remaining(ctx) <= 0) {
-			close(fd);
-			fd = -1;
-			goto out;
-		}
-		g_usleep(10 * 1000);
+	if (file_lock_wait(fd, ctx_remaining(ctx)) != 0) {
+		close(fd);
+		fd = -1;
 	}
 out:
 	if (fd == -1)
@@ -255,6 +257,15 @@ cache_token(struct vt_ctx *ctx, struct source *src, struct token *tok)
 	memset(tok, 0, sizeof *tok);
 	if (ctx->no_cache || (key = cache_key(ctx, src)) == NULL)
 		return source_fetch(src, ctx, tok);
+	/*
+	 * The keyring is read under the entry's lock, so that a burst of
+	 * processes reaches the Secret Service one at a time: a busy bus is
+	 * then never taken for a wedged one, and whoever finds the entry
+	 * cold mints it while the rest wait.  Files are read without it.
+	 */
+	if (strcmp(cache_mode(ctx), "file") != 0 &&
+	    strcmp(cache_mode(ctx), "none") != 0 && keyring_bus())
+		lockfd = cache_lock(ctx, key);
 	if ((r = cache_select(ctx, &c, &why)) != 0)
 		goto out;
 	if (c == NULL) {
@@ -277,8 +288,7 @@ cache_token(struct vt_ctx *ctx, struct source *src, struct token *tok)
 		}
 	}
 	/* Single flight: whoever holds the lock mints; the rest re-read. */
-	lockfd = cache_lock(ctx, key);
-	if (lockfd != -1) {
+	if (lockfd == -1 && (lockfd = cache_lock(ctx, key)) != -1) {
 		token_release(&old);
 		have_old = 0;
 		if (cache_get(c, key, &old) == 0) {

@@ -32,7 +32,7 @@ cache_backends(struct vt_ctx *ctx, const struct cache_backend **v)
 	size_t		 n = 0;
 
 	if (strcmp(ctx->cache.value, "file") != 0 &&
-	    strcmp(ctx->cache.value, "none") != 0 && keyring_open(&why) == 0)
+	    strcmp(ctx->cache.value, "none") != 0 && keyring_open(ctx, &why) == 0)
 		v[n++] = &cache_keyring_backend;
 	vt_err_clear();
 	if (strcmp(ctx->cache.value, "keyring") != 0 &&

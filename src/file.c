@@ -1,13 +1,17 @@
 /*
- * file.c: reading a small file that is already open into memory.
+ * file.c: reading a small file that is already open into memory,
+ * writing one atomically, and waiting for a lock on one.
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,5 +188,78 @@ out:
 		(void)unlink(tmp);
 	free(tmp);
 	errno = saved;
+	return r;
+}
+
+/* SIGALRM's handler while waiting for a lock: it only interrupts flock(). */
+static void
+file_lock_alarm(int sig)
+{
+	(void)sig;
+}
+
+static double
+file_mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id	_sigev_un._tid
+#endif
+
+int
+file_lock_wait(int fd, double secs)
+{
+	struct sigaction	 sa, old;
+	struct sigevent		 sev;
+	struct itimerspec	 its;
+	timer_t			 timer;
+	double			 end;
+	int			 r, saved;
+
+	if ((r = flock(fd, LOCK_EX | LOCK_NB)) == 0 || errno != EWOULDBLOCK)
+		return r;
+	if (secs <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	end = file_mono() + secs;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = file_lock_alarm;	/* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old) == -1)
+		return -1;
+	/* To this thread only: the keyring's threads must not take it. */
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGALRM;
+	sev.sigev_notify_thread_id = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) == -1) {
+		saved = errno;
+		sigaction(SIGALRM, &old, NULL);
+		errno = saved;
+		return -1;
+	}
+	/*
+	 * First at the deadline, then every 50 ms: a signal that came just
+	 * before flock() was entered would otherwise be lost.
+	 */
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = (time_t)secs;
+	its.it_value.tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) + 1;
+	its.it_interval.tv_nsec = 50 * 1000 * 1000;
+	timer_settime(timer, 0, &its, NULL);
+	while ((r = flock(fd, LOCK_EX)) == -1 && errno == EINTR &&
+	    file_mono() < end)
+		;
+	saved = errno;
+	timer_delete(timer);
+	sigaction(SIGALRM, &old, NULL);
+	if (r == -1)
+		errno = saved == EINTR ? ETIMEDOUT : saved;
 	return r;
 }

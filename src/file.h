@@ -1,5 +1,6 @@
 /*
- * file.h: reading a small file that is already open into memory.
+ * file.h: reading a small file that is already open into memory,
+ * writing one atomically, and waiting for a lock on one.
  *
  * Each caller opens the file itself, with its own flags, and checks the
  * descriptor (owner, mode, type) its own way; this is only the read, with
@@ -44,5 +45,13 @@ const char *file_home(void);
  * errno.  A reader sees the old content or the new, never a mix.
  */
 int	 file_write_atomic(const char *path, const char *data, size_t len);
+
+/*
+ * Take an exclusive flock() on fd, waiting at most secs seconds.  The
+ * wait blocks (a timer interrupts it at the end) rather than polling:
+ * fifty waiters that wake every few milliseconds starve the one process
+ * they wait for.  0 locked; -1 with errno (ETIMEDOUT when time ran out).
+ */
+int	 file_lock_wait(int fd, double secs);
 
 #endif /* VTOKEN_FILE_H */

@@ -23,8 +23,14 @@
 #include "module.h"
 #include "xmalloc.h"
 
-/* Each keyring call's bound: a wedged daemon must not hang a shell. */
-#define KEYRING_TIMEOUT_MS	500
+/*
+ * Whether a Secret Service is there at all must be known at once: a
+ * wedged bus must not hang a shell.  One that is there but busy (many
+ * vtokens at once, a daemon stopped for a moment) gets longer for each
+ * call, within what is left of --timeout.
+ */
+#define KEYRING_ALIVE_MS	500
+#define KEYRING_BUSY_MS		5000
 
 static const struct vt_keyring_api *kr;
 static int		 kr_state;	/* 0 untried, 1 open, -1 unavailable */
@@ -80,13 +86,39 @@ found:
 }
 
 int
-keyring_open(const char **why)
+keyring_bus(void)
+{
+	static int	bus = -1;
+
+	if (kr_state == 1)
+		return 1;
+	if (bus == -1)
+		bus = keyring_find_bus();
+	return bus;
+}
+
+/* The bound of each call to a Secret Service that is there. */
+static int
+keyring_busy_ms(const struct vt_ctx *ctx)
+{
+	double	left;
+
+	if (ctx == NULL)
+		return KEYRING_BUSY_MS;
+	left = ctx_remaining(ctx) * 1000;
+	if (left > KEYRING_BUSY_MS)
+		return KEYRING_BUSY_MS;
+	return left > KEYRING_ALIVE_MS ? (int)left : KEYRING_ALIVE_MS;
+}
+
+int
+keyring_open(const struct vt_ctx *ctx, const char **why)
 {
 	const void	*api;
 
 	if (kr_state == 0) {
 		kr_state = -1;
-		if (!keyring_find_bus())
+		if (!keyring_bus())
 			kr_why = "no session bus";
 		else if (module_load("keyring", "vt_keyring_api", &api) != 0) {
 			log_info("%s", vt_errmsg());
@@ -96,7 +128,7 @@ keyring_open(const char **why)
 		    VT_KEYRING_API_VERSION)
 			kr_why = "the keyring module belongs to another version";
 		else if (((const struct vt_keyring_api *)api)->open(
-		    KEYRING_TIMEOUT_MS, &kr_why) == 0) {
+		    KEYRING_ALIVE_MS, keyring_busy_ms(ctx), &kr_why) == 0) {
 			kr = api;
 			kr_state = 1;
 		}
@@ -114,12 +146,13 @@ keyring_collection(void)
 	return kr_state == 1 ? kr->collection() : NULL;
 }
 
+/* Open already, or now (NULL ctx: no --timeout to stay within). */
 static int
-keyring_ready(void)
+keyring_ready(const struct vt_ctx *ctx)
 {
 	const char	*why;
 
-	return keyring_open(&why);
+	return keyring_open(ctx, &why);
 }
 
 static int
@@ -127,7 +160,7 @@ kr_get(const char *key, struct token *tok, struct cache_entry *meta)
 {
 	int	r;
 
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(NULL)) != 0)
 		return r;
 	return kr->get(key, tok, meta);
 }
@@ -138,7 +171,7 @@ kr_put(const char *key, const struct cache_entry *meta,
 {
 	int	r;
 
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(NULL)) != 0)
 		return r;
 	return kr->put(key, meta, tok);
 }
@@ -148,7 +181,7 @@ kr_del(const char *key)
 {
 	int	r;
 
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(NULL)) != 0)
 		return r;
 	return kr->del(key);
 }
@@ -160,7 +193,7 @@ kr_list(struct cache_entry **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(NULL)) != 0)
 		return r;
 	return kr->list(out, n);
 }
@@ -178,9 +211,8 @@ keystore_get(struct vt_ctx *ctx, const char *profile, char **key)
 {
 	int	r;
 
-	(void)ctx;
 	*key = NULL;
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(ctx)) != 0)
 		return r;
 	return kr->key_get(profile, key);
 }
@@ -220,8 +252,7 @@ keystore_set(struct vt_ctx *ctx, const char *profile, const char *key)
 	char	*path, *slash;
 	int	 r, fd;
 
-	(void)ctx;
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(ctx)) != 0)
 		return r;
 	if ((r = kr->key_set(profile, key)) != 0)
 		return r;
@@ -246,8 +277,7 @@ keystore_delete(struct vt_ctx *ctx, const char *profile)
 {
 	int	r;
 
-	(void)ctx;
-	if ((r = keyring_ready()) != 0)
+	if ((r = keyring_ready(ctx)) != 0)
 		return r;
 	return kr->key_del(profile);
 }

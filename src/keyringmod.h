@@ -7,16 +7,18 @@
 
 #include "cache.h"
 
-#define VT_KEYRING_API_VERSION	1
+#define VT_KEYRING_API_VERSION	2
 
 struct vt_keyring_api {
 	int	  version;
 	/*
-	 * Connect to the Secret Service and find an unlocked collection
-	 * for tokens, each step within timeout_ms.  0, or -1 and *why (a
-	 * static phrase: "no Secret Service", "the keyring is locked").
+	 * Find out within alive_ms whether the session bus answers and a
+	 * Secret Service is on it; then connect and find an unlocked
+	 * collection for tokens, each call (then and later) within
+	 * busy_ms.  0, or -1 and *why (a static phrase: "no Secret
+	 * Service on the session bus", "the keyring is locked").
 	 */
-	int	(*open)(int timeout_ms, const char **why);
+	int	(*open)(int alive_ms, int busy_ms, const char **why);
 	/* The cache backend calls (cache.h's struct cache_backend). */
 	int	(*get)(const char *key, struct token *tok,
 		    struct cache_entry *meta);

@@ -35,8 +35,6 @@
 #include "subject.h"
 #include "xmalloc.h"
 
-#define SUBJECT_LOCK_POLL_MS	50
-
 /* Copy a token of len bytes if it is usable; messages never quote it. */
 static int
 subject_take(const char *tok, size_t len, const char *what, char **out)
@@ -313,15 +311,11 @@ subject_lock(struct vt_ctx *ctx, const char *output_file)
 		free(path);
 		return -1;
 	}
-	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    ctx_remaining(ctx) <= 0) {
-			log_info("cannot lock '%s'; running without it", path);
-			close(fd);
-			free(path);
-			return -1;
-		}
-		poll(NULL, 0, SUBJECT_LOCK_POLL_MS);
+	if (file_lock_wait(fd, ctx_remaining(ctx)) != 0) {
+		log_info("cannot lock '%s'; running without it", path);
+		close(fd);
+		free(path);
+		return -1;
 	}
 	free(path);
 	return fd;

@@ -43,7 +43,7 @@ flight() {
 # check_flight DIR WHAT: the TAP lines for one flight.
 check_flight() {
 	is "$(awk '$2 != 0' "$1/status" | wc -l | tr -d ' ')" 0 \
-	    "$2: all $N exit 0"
+	    "$2: all $N exit 0" || diag "$(cat "$1"/[0-9]*.err | sort | uniq -c)"
 	is "$(cat "$1"/[0-9]*.out | sort -u | wc -l | tr -d ' ')" 1 \
 	    "$2: all print the same token"
 	like "$(cat "$1/0.out")" "$TOKEN_RE" "$2: a token from the mock"
@@ -71,17 +71,25 @@ set -- "$XDG_CACHE_HOME"/vtoken/*.lock
 [ -e "$1" ]
 ok $? "the lock file is in the cache directory"
 
-# The keyring: the same, under a private session bus.
-if command -v dbus-run-session >/dev/null 2>&1 &&
-    command -v gnome-keyring-daemon >/dev/null 2>&1 &&
-    command -v dbus-send >/dev/null 2>&1; then
+# The keyring: the same, under a private session bus, with 50 and 200
+# processes, in keyring and auto mode, and with the daemon stopped for a
+# moment in the middle of a flight: a live but busy Secret Service is
+# never taken for an absent one.  200 processes reach the keyring one at
+# a time (each reads under the entry's lock), so they get the time to.
+# kr_flight DIR N STOP ARGS...: the flight of N `vtoken token ARGS` as a
+# script run on a private bus with gnome-keyring; with STOP=1 the daemon
+# is stopped for 300 ms once they are all started.
+kr_flight() {
+	kf_dir=$1
+	kf_n=$2
+	kf_stop=$3
+	shift 3
 	mock_log_clear
 	rm -rf "$XDG_CACHE_HOME/vtoken"
-	mkdir -p "$T/kr"
-	# The flight, as a script run on a private bus with the keyring.
-	cat >"$T/kr/run.sh" <<-EOF
+	mkdir -p "$kf_dir"
+	cat >"$kf_dir/run.sh" <<-EOF
 	echo vtoken-test | gnome-keyring-daemon --unlock \
-	    --components=secrets >/dev/null 2>"$T/kr/gkd.err" || exit 1
+	    --components=secrets >"$kf_dir/gkd.out" 2>"$kf_dir/gkd.err" || exit 1
 	# It forks: wait until it owns its name, or D-Bus activates another.
 	n=0
 	until dbus-send --session --print-reply --dest=org.freedesktop.DBus \
@@ -93,24 +101,46 @@ if command -v dbus-run-session >/dev/null 2>&1 &&
 	done
 	i=0
 	pids=
-	while [ \$i -lt $N ]; do
-		"$VTOKEN" token --cache keyring >"$T/kr/\$i.out" 2>"$T/kr/\$i.err" &
+	while [ \$i -lt $kf_n ]; do
+		"$VTOKEN" token $* >"$kf_dir/\$i.out" 2>"$kf_dir/\$i.err" &
 		pids="\$pids \$!:\$i"
 		i=\$((i + 1))
 	done
-	: >"$T/kr/status"
+	if [ "$kf_stop" = 1 ]; then
+		gkd=\$(pgrep -n -x gnome-keyring-d)
+		kill -STOP "\$gkd" && sleep 0.3 && kill -CONT "\$gkd" &&
+		    echo "\$gkd" >"$kf_dir/stopped"
+	fi
+	: >"$kf_dir/status"
 	for p in \$pids; do
 		wait "\${p%%:*}"
-		echo "\${p#*:} \$?" >>"$T/kr/status"
+		echo "\${p#*:} \$?" >>"$kf_dir/status"
 	done
 	EOF
-	dbus-run-session -- sh "$T/kr/run.sh" 2>>"$T/kr/dbus.err"
-	check_flight "$T/kr" "keyring"
+	dbus-run-session -- sh "$kf_dir/run.sh" 2>>"$kf_dir/dbus.err"
+	N=$kf_n
+	check_flight "$kf_dir" "$(basename "$kf_dir")"
 	[ ! -d "$XDG_CACHE_HOME/vtoken" ] ||
 	    [ -z "$(ls "$XDG_CACHE_HOME/vtoken"/*.json 2>/dev/null)" ]
-	ok $? "keyring: no file under the cache directory"
+	ok $? "$(basename "$kf_dir"): no file under the cache directory"
+	if [ "$kf_stop" = 1 ]; then
+		[ -s "$kf_dir/stopped" ]
+		ok $? "$(basename "$kf_dir"): the daemon was stopped for 300 ms"
+	fi
+}
+
+if command -v dbus-run-session >/dev/null 2>&1 &&
+    command -v gnome-keyring-daemon >/dev/null 2>&1 &&
+    command -v dbus-send >/dev/null 2>&1 && command -v pgrep >/dev/null 2>&1
+then
+	# Each of 200 waits for the ones before it; --timeout bounds that.
+	long=120s
+	kr_flight "$T/keyring-50" 50 0 --cache keyring
+	kr_flight "$T/keyring-200" 200 0 --cache keyring --timeout "$long"
+	kr_flight "$T/auto-200" 200 0 --cache auto --timeout "$long"
+	kr_flight "$T/keyring-stopped" 50 1 --cache keyring
 else
-	skip "no dbus-run-session, dbus-send or gnome-keyring-daemon" 7
+	skip "no dbus-run-session, dbus-send, pgrep or gnome-keyring-daemon" 29
 fi
 
 done_testing
