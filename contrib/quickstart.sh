@@ -29,9 +29,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages needed to build, test and demo vtoken.
 PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
-libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libcmocka-dev \
-python3 openssl curl ca-certificates mandoc bash fish iproute2 util-linux \
-valgrind git dbus gnome-keyring libsecret-tools python3-gi"
+libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev python3 openssl \
+curl ca-certificates"
+# And to test it: every shell whose quoting `env --shell` promises, a real
+# keyring on a private bus, valgrind, procps (pgrep) and man page lint.
+CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
+util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi"
 
 # The minting tests run again with valgrind in front of vtoken.
 VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
@@ -49,9 +52,10 @@ as_root() {
 	fi
 }
 
+# install_packages PACKAGE...: apt-get install those that are missing.
 install_packages() {
 	missing=
-	for p in $PACKAGES; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"
 	done
@@ -101,20 +105,24 @@ build() {
 	    make -s -j"$jobs" >/dev/null)
 }
 
-# run_check DIR TARGET [MAKE ARGS...]: run make in DIR, inside a network
-# namespace with only loopback when we can make one (as root), so no test
-# can reach anything else.  Failures are counted from the logs afterwards.
+# isolated CMD: run the shell command CMD inside a network namespace with
+# only loopback when we can make one (as root), so that nothing it runs
+# can reach anything else.
+isolated() {
+	if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
+		unshare --net sh -c "ip link set lo up && $1"
+	else
+		sh -c "$1"
+	fi
+}
+
+# run_check DIR TARGET [MAKE ARGS...]: run make in DIR, isolated.
+# Failures are counted from the logs afterwards.
 run_check() {
 	dir=$1
 	shift
-	cmd="cd '$dir' && make -s -j$jobs $*"
-	if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-		say "make $1 in $dir (network namespace: loopback only)"
-		unshare --net sh -c "ip link set lo up && $cmd" || true
-	else
-		say "make $1 in $dir"
-		sh -c "$cmd" || true
-	fi
+	say "make $1 in $dir"
+	isolated "cd '$dir' && make -s -j$jobs $*" || true
 }
 
 # count LOG FIELD: a total from an automake test-suite log
@@ -141,40 +149,64 @@ tally() {
 	fi
 }
 
+# The passes run side by side: the tests spend most of their time
+# waiting (on the mock, on locks, on child processes), and each pass has
+# its own build tree and network namespace.
 check() {
-	install_packages
+	# shellcheck disable=SC2086 # lists of words
+	install_packages $PACKAGES $CHECK_PACKAGES
 	install_node
+	t0=$(date +%s)
 	build "$top/build" --enable-werror
-	run_check "$top/build" check
 	build "$top/build-asan" --enable-werror --enable-sanitizers
-	run_check "$top/build-asan" check
-	# valgrind in front of every run of vtoken in the minting tests.
-	if command -v valgrind >/dev/null 2>&1; then
+	mkdir -p "$top/build-dist"
+	(cd "$top/build-dist" && "$top/configure" -q >/dev/null)
+	# -Werror, then valgrind in front of every run of vtoken in the
+	# minting tests, in the same tree.
+	(
+		run_check "$top/build" check
 		run_check "$top/build" check TEST_SUITE_LOG=valgrind-suite.log \
 		    TESTS="'$VALGRIND_TESTS'" \
 		    VTOKEN_TEST_WRAPPER="'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite'"
-	fi
+	) &
+	p1=$!
+	run_check "$top/build-asan" check &
+	p2=$!
 	# The tarball builds and passes out of tree, from a read-only source.
-	run_check "$top/build" distcheck >"$top/build/distcheck.out" 2>&1
+	run_check "$top/build-dist" distcheck >"$top/build-dist/distcheck.out" 2>&1 &
+	p3=$!
+	# The README's first command, as a new user sees it: the demo.
+	say "the demo (sh contrib/quickstart.sh, no credentials)"
+	isolated "sh '$top/contrib/quickstart.sh' demo" \
+	    >"$top/build/demo.out" 2>&1
+	demo_status=$?
+	wait $p1 $p2 $p3
 	passed=0
 	failed=0
 	tally "$top/build/test-suite.log"
 	tally "$top/build-asan/test-suite.log"
-	if command -v valgrind >/dev/null 2>&1; then
-		tally "$top/build/valgrind-suite.log"
-	fi
-	if grep -q 'archives ready for distribution' "$top/build/distcheck.out"; then
+	tally "$top/build/valgrind-suite.log"
+	if grep -q 'archives ready for distribution' "$top/build-dist/distcheck.out"; then
 		passed=$((passed + 1))
 	else
-		say "make distcheck failed; see build/distcheck.out"
+		say "make distcheck failed; see build-dist/distcheck.out"
 		failed=$((failed + 1))
 	fi
+	if [ "$demo_status" -eq 0 ] && grep -q 'The demo worked' "$top/build/demo.out"; then
+		passed=$((passed + 1))
+	else
+		say "the demo failed (exit $demo_status); see build/demo.out:"
+		tail -n 20 "$top/build/demo.out" >&2
+		failed=$((failed + 1))
+	fi
+	say "all passes took $(($(date +%s) - t0)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
 
 # The demo: mock Google endpoints on 127.0.0.1, a throwaway service-account
-# key, and vtoken doing its job against them.
+# key, and vtoken doing its job against them.  It leaves nothing behind:
+# its configuration and cache live in a temporary directory.
 demo() {
 	vt="$top/build/src/vtoken"
 	tmp=$(mktemp -d)
@@ -188,10 +220,15 @@ demo() {
 	printf '{"service_accounts": {"%s": {"modulus": "%s", "exponent": 65537}}}\n' \
 	    "$email" "$modulus" >"$tmp/mock.json"
 	python3 "$top/tests/mock/mockgoogle.py" --dir "$tmp" \
-	    --config "$tmp/mock.json" >/dev/null 2>&1 &
+	    --config "$tmp/mock.json" >"$tmp/mock.log" 2>&1 &
 	mock_pid=$!
 	i=0
-	while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do
+	while [ ! -s "$tmp/port" ]; do
+		if [ $i -ge 200 ] || ! kill -0 "$mock_pid" 2>/dev/null; then
+			cat "$tmp/mock.log" >&2
+			say "the mock Google endpoints did not start"
+			exit 1
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -204,41 +241,54 @@ print(json.dumps({"type": "service_account", "project_id": "demo-project",
     "private_key_id": "demo", "private_key": key, "client_email": sys.argv[2],
     "token_uri": sys.argv[3]}))
 PY
+	chmod 600 "$tmp/sa.json"
 	mkdir -p "$tmp/config/vtoken"
 	cat >"$tmp/config/vtoken/config" <<CONF
-# A demo profile: the key file above, and a base URL on the mock.
+# A demo profile: the key file above, a base URL on the mock, and a file
+# cache in the demo's directory.
 [default]
 credentials=$tmp/sa.json
 base_url=http://127.0.0.1:$port/v1/projects/demo-project/locations/us-central1/endpoints/openapi
+cache=file
 CONF
-	export XDG_CONFIG_HOME="$tmp/config"
+	XDG_CONFIG_HOME=$tmp/config
+	XDG_CACHE_HOME=$tmp/cache
+	export XDG_CONFIG_HOME XDG_CACHE_HOME
 	echo
 	echo "\$ vtoken status"
 	"$vt" status
 	echo
 	echo "\$ eval \"\$(vtoken env)\""
-	eval "$("$vt" env)"
+	if ! env_out=$("$vt" env); then
+		say "vtoken env failed"
+		exit 1
+	fi
+	eval "$env_out"
 	echo "OPENAI_API_KEY=$(printf %s "$OPENAI_API_KEY" | cut -c1-16)... (${#OPENAI_API_KEY} characters)"
 	echo "OPENAI_BASE_URL=$OPENAI_BASE_URL"
 	echo "VTOKEN_EXPIRES_AT=$VTOKEN_EXPIRES_AT"
 	echo
 	echo "\$ curl -H \"\$(vtoken header)\" \"\$OPENAI_BASE_URL/chat/completions\" -d '{...}'"
-	"$vt" header | curl -sS -H @- -H 'Content-Type: application/json' \
+	"$vt" header | curl -sS --fail-with-body -H @- \
+	    -H 'Content-Type: application/json' \
 	    "$OPENAI_BASE_URL/chat/completions" \
 	    -d '{"model": "google/gemini-2.0-flash-001", "messages": [{"role": "user", "content": "Hello from vtoken"}]}'
 	echo
-	cat <<'TXT'
+	cat <<TXT
 
 The demo worked.  To use real credentials, do one of:
   gcloud auth application-default login          (your user account)
   export GOOGLE_APPLICATION_CREDENTIALS=key.json (a service-account key)
 then set a project (export GOOGLE_CLOUD_PROJECT=my-project) and run:
-  eval "$(build/src/vtoken env)"
+  eval "\$($vt env)"
+or install vtoken (cd $top/build && sudo make install) and run:
+  eval "\$(vtoken env)"
 TXT
 }
 
 run() {
-	install_packages
+	# shellcheck disable=SC2086 # a list of words
+	install_packages $PACKAGES
 	build "$top/build"
 	vt="$top/build/src/vtoken"
 	if "$vt" -q status >/dev/null 2>&1; then
@@ -252,5 +302,6 @@ run() {
 case $mode in
 run)	run ;;
 check)	check ;;
+demo)	demo ;;		# the demo alone, with build/ already built (CI)
 *)	echo "usage: sh contrib/quickstart.sh [run|check]" >&2; exit 2 ;;
 esac
