@@ -636,12 +636,46 @@ http_jitter(void)
 	return 1.0 + HTTP_JITTER * (2.0 * (v / 4294967295.0) - 1.0);
 }
 
-/* Sleep for secs seconds, resuming after signals. */
+/*
+ * The factor applied to every backoff and Retry-After wait: 1, or for
+ * vtoken's own tests only VTOKEN_TEST_BACKOFF_SCALE, a number in (0, 1]
+ * (e.g. 0.05), so that the suite does not sleep through real backoff.
+ * Only the sleep is scaled: the schedule, the decision whether a retry
+ * still fits before the deadline and the "retrying in" messages stay
+ * those of the unscaled waits.  Read once; ignored when not set-uid-safe
+ * (secure_getenv) or not such a number.
+ */
+static double
+http_backoff_scale(void)
+{
+	static double	 scale = -1.0;
+	const char	*v;
+	char		*end;
+	double		 f;
+
+	if (scale > 0)
+		return scale;
+	scale = 1.0;
+	if ((v = secure_getenv("VTOKEN_TEST_BACKOFF_SCALE")) == NULL ||
+	    *v == '\0')
+		return scale;
+	errno = 0;
+	f = strtod(v, &end);
+	if (errno == 0 && end != v && *end == '\0' && f > 0 && f <= 1) {
+		scale = f;
+		log_debug("VTOKEN_TEST_BACKOFF_SCALE: waits between attempts "
+		    "scaled by %g", f);
+	}
+	return scale;
+}
+
+/* Sleep for secs seconds (a backoff wait, scaled), resuming after signals. */
 static void
 http_sleep(double secs)
 {
 	struct timespec	ts;
 
+	secs *= http_backoff_scale();
 	if (secs <= 0)
 		return;
 	ts.tv_sec = (time_t)secs;
