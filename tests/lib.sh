@@ -474,13 +474,26 @@ mock_get() {
 	"$PYTHON3" "$MOCKCTL" get "$MOCK_LOG" "$@"
 }
 
+# mock_gap_ms PATH I J: ms between the mock receiving the I-th and the
+# J-th logged request to PATH (0 is the first).
+mock_gap_ms() {
+	vt_a=$(mock_get "$1" time "$2") && vt_b=$(mock_get "$1" time "$3") &&
+	    awk -v a="$vt_a" -v b="$vt_b" 'BEGIN { printf "%d\n", (b - a) * 1000 }'
+}
+
 # mock_issued: the access token the mock issued last ("(none)" if none).
 mock_issued() {
 	mock_get /token issued || echo "(none)"
 }
 
-# mock_log_clear: forget the requests logged so far.
+# mock_log_clear: forget the requests logged so far, and those the mock
+# received before now but has not answered yet (a slow reply is logged
+# when it is sent: see requests.cleared in mockgoogle.py).
 mock_log_clear() {
+	vt_now=$(now_ms)
+	printf '%d.%03d\n' $((vt_now / 1000)) $((vt_now % 1000)) \
+	    >"$MOCK_DIR/requests.cleared.new" &&
+	    mv -f "$MOCK_DIR/requests.cleared.new" "$MOCK_DIR/requests.cleared"
 	: >"$MOCK_LOG"
 	: >"$MOCK_DIR/tls-errors.log"
 }
