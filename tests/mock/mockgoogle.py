@@ -13,7 +13,10 @@ exists, the server is ready).  SIGTERM or SIGINT stops it cleanly.
 Every HTTP request is logged as one JSON line to STATEDIR/requests.log:
 time, listener, method, path, query, headers, the parsed form or JSON body,
 for a JWT assertion its decoded header and claims, the reply status and
-the access token issued, if any.
+the access token issued, if any.  A request is logged when its reply is
+sent, which may be seconds later (a "delay" fault); when the file
+STATEDIR/requests.cleared holds a time (seconds since the epoch: a test
+emptied the log then), a request received before it is not logged.
 TLS handshakes that fail are logged to STATEDIR/tls-errors.log.
 
 The config (default STATEDIR/config.json) is re-read on every request, so a
@@ -190,9 +193,21 @@ class State:
             exp = self.tokens.get(token)
         return exp is not None and exp > time.time()
 
+    def cleared_at(self, name):
+        """The time in STATEDIR/NAME.cleared (0 if none): the log was
+        emptied then, and requests received earlier are not logged."""
+        try:
+            with open(os.path.join(self.statedir,
+                                   name.replace(".log", ".cleared"))) as f:
+                return float(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
     def log(self, name, record):
         line = json.dumps(record, sort_keys=True) + "\n"
         with self.lock:
+            if record.get("time", 1e100) < self.cleared_at(name):
+                return
             with open(os.path.join(self.statedir, name), "a") as f:
                 f.write(line)
 
