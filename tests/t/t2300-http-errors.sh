@@ -31,25 +31,60 @@ attempts() {
 	is "$(mock_count /token)" "$1" "$2"
 }
 
+# waited_at_least I MS DESC: the mock received the (I+1)-th token request
+# at least the backoff vtoken really sleeps for a nominal MS ms (see
+# VTOKEN_TEST_BACKOFF_SCALE in lib.sh) after the I-th.
+waited_at_least() {
+	w_gap=$(mock_gap_ms /token "$1" $(($1 + 1)))
+	[ "${w_gap:-0}" -ge "$(backoff_ms "$2")" ]
+	ok $? "$3 (${w_gap}ms apart, at least $(backoff_ms "$2") ms)"
+}
+
 # -- retried, then success -----------------------------------------------------------
 
+# The waits are a tenth of the real ones (VTOKEN_TEST_BACKOFF_SCALE), the
+# schedule and what -v says are not.
 mock_log_clear
 mock_fault '{"fail":2,"status":503}'
-vt_sa token
+vt_sa -v token
 vt_ok "503 twice, then success: exit 0"
 like "$VT_OUT" "^$TOKEN_RE\$" "the token is printed"
 attempts 3 "three attempts"
-[ "$VT_MS" -ge 2500 ]
-ok $? "backoff of about 1 s then 2 s ($VT_MS ms)"
-within 6000 "but not much more"
+like "$VT_ERR" 'retrying in (0\.9|1\.0|1\.1)s after HTTP 503' \
+    "-v: a backoff of 1 s +-10%"
+like "$VT_ERR" 'retrying in (1\.[89]|2\.[0-2])s after HTTP 503' \
+    "-v: then 2 s +-10%"
+waited_at_least 0 900 "the first wait is slept"
+waited_at_least 1 1800 "the second too"
+within 1000 "but not much more" "$(backoff_ms 3300)"
 
 mock_log_clear
 mock_fault '{"fail":1,"status":429,"retry_after":"2"}'
-vt_sa token
+vt_sa -v token
 vt_ok "429 with Retry-After, then success: exit 0"
 attempts 2 "two attempts"
-[ "$VT_MS" -ge 1900 ]
-ok $? "Retry-After: 2 is honoured ($VT_MS ms)"
+like "$VT_ERR" 'retrying in 2\.0s after HTTP 429' "-v: Retry-After: 2 is honoured"
+waited_at_least 0 2000 "and slept (not the 1 s backoff)"
+
+# Whether a wait still fits before the deadline is judged on the real
+# schedule: a scaled 0.2 s would fit in 1 s, the 2 s Retry-After does not.
+mock_log_clear
+mock_fault '{"status":503,"retry_after":"2"}'
+vt_sa token --timeout 1
+vt_fails 5 "503 with Retry-After: 2 and --timeout 1: exit 5"
+attempts 1 "no retry that would pass the deadline"
+
+# One real wait, unscaled, as vtoken does it outside its tests.
+mock_log_clear
+mock_fault '{"fail":1,"status":503,"retry_after":"1"}'
+scale=$VTOKEN_TEST_BACKOFF_SCALE
+VTOKEN_TEST_BACKOFF_SCALE=
+vt_sa token
+VTOKEN_TEST_BACKOFF_SCALE=$scale
+vt_ok "503 with Retry-After: 1, no backoff scale: exit 0"
+gap=$(mock_gap_ms /token 0 1)
+[ "${gap:-0}" -ge 1000 ]
+ok $? "a real second between the attempts (${gap}ms)"
 
 for status in 408 500 502 504; do
 	mock_log_clear
@@ -79,7 +114,7 @@ vt_sa token
 vt_fails 5 "503 every time: exit 5"
 attempts 3 "after three attempts"
 like "$VT_ERR" '503' "the message gives the status"
-within 10000 "within the retry schedule"
+within 1000 "within the retry schedule" "$(backoff_ms 2000)"
 
 mock_log_clear
 mock_fault '{"reply":"server_error_json"}'
@@ -188,15 +223,16 @@ mock_fault_clear
 
 # -- time limits ------------------------------------------------------------------
 
+# The server takes longer than any bound here may grow to (VT_TIME_SCALE).
 mock_log_clear
-mock_fault '{"delay":5}'
-vt_sa token --timeout 2
-vt_fails 5 "--timeout 2 against a server that takes 5 s: exit 5"
-within 4000 "well before the server answers"
+mock_fault '{"delay":20}'
+vt_sa token --timeout 1
+vt_fails 5 "--timeout 1 against a server that takes 20 s: exit 5"
+within 1000 "well before the server answers" 1000
 
-vt_sa --timeout 2s token
-vt_fails 5 "--timeout 2s: exit 5"
-within 4000 "also in time"
+vt_sa --timeout 1s token
+vt_fails 5 "--timeout 1s: exit 5"
+within 1000 "also in time" 1000
 mock_fault_clear
 
 # -- unreachable and forbidden token URIs -----------------------------------------------
@@ -205,7 +241,7 @@ PORT=$(closed_port)
 make_sa_file "$T/closed.json" "$SA" "$KEY" "http://127.0.0.1:$PORT/token"
 vt --credentials "$T/closed.json" token
 vt_fails 5 "connection refused: exit 5"
-within 10000 "in bounded time"
+within 1000 "in bounded time" "$(backoff_ms 3300)"
 
 # Remote hosts over plain http are refused before any connection.  A proxy
 # pointing at the mock would show any attempt (and keeps it off the net).

@@ -48,7 +48,7 @@ like "$VT_ERR" '^vtoken: warning: .*using the cached token, which expires in [0-
 is "$(printf '%s\n' "$VT_ERR" | grep -c .)" 1 "one line"
 [ "$(mock_count /token)" -ge 1 ]
 ok $? "after asking the mock"
-within 3000 "within --timeout and a little"
+within 2000 "within --timeout and a little" 1000
 is "$(json_get "$ENTRY" access_token)" ya29.stale-but-valid \
     "the entry stays as it was"
 

@@ -51,7 +51,9 @@ bus_start() {
 	bs_i=0
 	while [ ! -s "$BUS_DIR/addr" ]; do
 		bs_i=$((bs_i + 1))
-		[ $bs_i -gt 100 ] && bail_out "dbus-run-session did not start"
+		# 5 s (x VT_TIME_SCALE)
+		[ $bs_i -gt "$(scaled_ms 100)" ] &&
+		    bail_out "dbus-run-session did not start"
 		sleep 0.05
 	done
 	BUS=$(cat "$BUS_DIR/addr")
@@ -93,7 +95,9 @@ wait_name() {
 	    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
 	    "string:$1" 2>/dev/null | grep -q true; do
 		wn_i=$((wn_i + 1))
-		[ $wn_i -gt 100 ] && bail_out "$1 did not appear on the bus"
+		# 5 s (x VT_TIME_SCALE)
+		[ $wn_i -gt "$(scaled_ms 100)" ] &&
+		    bail_out "$1 did not appear on the bus"
 		sleep 0.05
 	done
 }
@@ -289,7 +293,7 @@ while True:
     held.append(s.accept()[0])' "$T/wedged" 2>/dev/null &
 PIDS_TO_KILL="$PIDS_TO_KILL $!"
 i=0
-while [ ! -e "$T/wedged.ready" ] && [ $i -lt 100 ]; do
+while [ ! -e "$T/wedged.ready" ] && [ $i -lt "$(scaled_ms 100)" ]; do
 	i=$((i + 1))
 	sleep 0.05
 done

@@ -261,12 +261,30 @@ is "$*" "$T/w/env $T/w/env2" "no temporary file left"
 
 # A run killed while it holds the lock (the mock answers late).
 rm -f "$(entry)"
-mock_fault '{"delay":3}'
+mock_fault '{"delay":20}'
 "$VTOKEN" refresh -q --write-env "$T/w/env" >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
-[ -e "$XDG_RUNTIME_DIR/vtoken/$CKEY.lock" ]
-ok $? "the lock file is under \$XDG_RUNTIME_DIR/vtoken"
+# Wait (bounded) until the run holds the lock.
+"$PYTHON3" - "$XDG_RUNTIME_DIR/vtoken/$CKEY.lock" "$(scaled_ms 5000)" <<'EOF'
+import fcntl, os, sys, time
+end = time.monotonic() + int(sys.argv[2]) / 1000
+while time.monotonic() < end:
+    try:
+        fd = os.open(sys.argv[1], os.O_RDONLY)
+    except FileNotFoundError:
+        time.sleep(0.02)
+        continue
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except BlockingIOError:
+        sys.exit(0)
+    finally:
+        os.close(fd)
+    time.sleep(0.02)
+sys.exit(1)
+EOF
+ok $? "the run holds its lock, under \$XDG_RUNTIME_DIR/vtoken"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 mock_fault_clear

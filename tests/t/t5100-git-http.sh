@@ -67,7 +67,8 @@ trap 'kill "$GITHTTP_PID" 2>/dev/null; mock_stop' EXIT
 i=0
 while [ ! -s "$GIT_DIR_STATE/port" ]; do
 	i=$((i + 1))
-	[ "$i" -gt 200 ] && bail_out "githttp.py did not start"
+	# 10 s (x VT_TIME_SCALE)
+	[ "$i" -gt "$(scaled_ms 200)" ] && bail_out "githttp.py did not start"
 	sleep 0.05 2>/dev/null || sleep 1
 done
 URL=http://127.0.0.1:$(cat "$GIT_DIR_STATE/port")/r.git

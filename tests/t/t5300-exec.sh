@@ -77,7 +77,8 @@ is "$?" 137 "SIGKILL too"
     >"$T/sig.out" 2>&1 &
 pid=$!
 i=0
-while ! grep -q ready "$T/sig.out" 2>/dev/null && [ "$i" -lt 200 ]; do
+while ! grep -q ready "$T/sig.out" 2>/dev/null &&
+    [ "$i" -lt "$(scaled_ms 200)" ]; do
 	sleep 0.05 2>/dev/null || sleep 1
 	i=$((i + 1))
 done
