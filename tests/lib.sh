@@ -541,8 +541,7 @@ mock_get() {
 # mock_gap_ms PATH I J: ms between the mock receiving the I-th and the
 # J-th logged request to PATH (0 is the first).
 mock_gap_ms() {
-	vt_a=$(mock_get "$1" time "$2") && vt_b=$(mock_get "$1" time "$3") &&
-	    awk -v a="$vt_a" -v b="$vt_b" 'BEGIN { printf "%d\n", (b - a) * 1000 }'
+	"$PYTHON3" "$MOCKCTL" gap "$MOCK_LOG" "$@"
 }
 
 # mock_issued: the access token the mock issued last ("(none)" if none).

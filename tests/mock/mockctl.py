@@ -12,6 +12,8 @@ to quote JSON by hand.  Standard library only.
         sorted names, space-separated) of the INDEX-th request to PATH
         (default -1, the last); strings print raw, other values as JSON;
         exit 1 if there is no such request or field
+    mockctl.py gap LOG PATH I J               milliseconds (whole) between
+        the mock receiving the I-th and the J-th request to PATH
     mockctl.py sa-file OUT EMAIL KEY_PEM TOKEN_URI [PROJECT [KEY_ID]]
     mockctl.py user-file OUT CLIENT_ID CLIENT_SECRET REFRESH_TOKEN
         [TOKEN_URI [QUOTA_PROJECT]]
@@ -107,6 +109,13 @@ def main(argv):
             show(dig(reqs[int(args[2]) if len(args) > 2 else -1], args[1]))
         except (IndexError, KeyError):
             return 1
+    elif cmd == "gap":
+        reqs = requests(target, args[0])
+        try:
+            a, b = reqs[int(args[1])]["time"], reqs[int(args[2])]["time"]
+        except (IndexError, KeyError):
+            return 1
+        print(int((b - a) * 1000))
     elif cmd == "json-get":
         try:
             with open(target) as f:

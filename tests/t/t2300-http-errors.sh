@@ -37,7 +37,7 @@ attempts() {
 waited_at_least() {
 	w_gap=$(mock_gap_ms /token "$1" $(($1 + 1)))
 	[ "${w_gap:-0}" -ge "$(backoff_ms "$2")" ]
-	ok $? "$3 (${w_gap}ms apart, at least $(backoff_ms "$2") ms)"
+	ok $? "$3 (${w_gap} ms apart, at least $(backoff_ms "$2") ms)"
 }
 
 # -- retried, then success -----------------------------------------------------------
@@ -84,7 +84,7 @@ VTOKEN_TEST_BACKOFF_SCALE=$scale
 vt_ok "503 with Retry-After: 1, no backoff scale: exit 0"
 gap=$(mock_gap_ms /token 0 1)
 [ "${gap:-0}" -ge 1000 ]
-ok $? "a real second between the attempts (${gap}ms)"
+ok $? "a real second between the attempts (${gap} ms)"
 
 for status in 408 500 502 504; do
 	mock_log_clear
