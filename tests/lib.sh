@@ -8,7 +8,8 @@
 #             fail DESC | skip REASON [N] | skip_all REASON | diag TEXT... |
 #             bail_out REASON | done_testing
 # vtoken:     vt ARGS...        runs $VTOKEN: $T/out, $T/err, $VT_STATUS,
-#                               $VT_OUT, $VT_ERR, $VT_MS (elapsed ms)
+#                               $VT_OUT, $VT_ERR, $VT_MS (elapsed ms,
+#                               from $VT_T0 to $VT_T1, ms since the epoch)
 #             vt_ok DESC        status 0 and something on stdout
 #             vt_fails CODE DESC  status CODE, stdout empty, one error line
 #             within MS DESC [SLEPT_MS]  the last run took less than
