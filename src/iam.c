@@ -149,10 +149,11 @@ iam_parse_time(const char *s, time_t *out)
 		oh = om = 0;
 		sign = 1;
 		p++;
-	} else if ((*p == '+' || *p == '-') && p[3] == ':') {
+	} else if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
+		/* Left to right, so a cut-off offset stops at its NUL. */
 		if ((oh = iam_digits(p + 1, 2)) < 0 || oh > 23 ||
-		    (om = iam_digits(p + 4, 2)) < 0 || om > 59)
+		    p[3] != ':' || (om = iam_digits(p + 4, 2)) < 0 || om > 59)
 			return -1;
 		p += 6;
 	} else

@@ -19,6 +19,7 @@
 
 #include "vtoken.h"
 #include "iam.h"
+#include "xmalloc.h"
 #include "secret.h"
 #include "subject.h"
 
@@ -92,6 +93,32 @@ test_time(void **state)
 	assert_int_equal(iam_parse_time("2030-01-01T00:00:00.Z", &t), -1);
 	assert_int_equal(iam_parse_time("", &t), -1);
 	assert_int_equal(iam_parse_time(NULL, &t), -1);
+}
+
+/*
+ * A cut-off offset is refused without reading past the string's end:
+ * each is a heap copy of its own length, so AddressSanitizer sees any
+ * byte read beyond it.
+ */
+static void
+test_time_truncated(void **state)
+{
+	static const char *const cut[] = {
+		"2030-01-01T00:00:00+", "2030-01-01T00:00:00-",
+		"2030-01-01T00:00:00+0", "2030-01-01T00:00:00+01",
+		"2030-01-01T00:00:00+01:", "2030-01-01T00:00:00+01:3",
+		"2030-01-01T00:00:00.", "2030-01-01T00:00:00.5",
+	};
+	time_t	 t;
+	char	*s;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		s = xstrdup(cut[i]);
+		assert_int_equal(iam_parse_time(s, &t), -1);
+		free(s);
+	}
 }
 
 static void
@@ -238,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_host_rule),
 		cmocka_unit_test(test_url_check),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_time_truncated),
 		cmocka_unit_test(test_iam_names),
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_exec_output),
