@@ -71,13 +71,20 @@ http_env_host_is(const char *name, const char *host)
 	return strlen(host) == n && strncasecmp(v, host, n) == 0;
 }
 
-/* The metadata server's host (http.h). */
+/*
+ * The metadata server's host (http.h).  Data requests go to
+ * GCE_METADATA_HOST, or to its older name GCE_METADATA_ROOT when it is
+ * unset (source-metadata.c), so whichever of the two names the host.
+ */
 int
 http_metadata_host(const char *host)
 {
+	const char	*v = getenv("GCE_METADATA_HOST");
+
 	return strcmp(host, "169.254.169.254") == 0 ||
 	    strcasecmp(host, "metadata.google.internal") == 0 ||
-	    http_env_host_is("GCE_METADATA_HOST", host) ||
+	    http_env_host_is(v != NULL && *v != '\0' ? "GCE_METADATA_HOST" :
+	    "GCE_METADATA_ROOT", host) ||
 	    http_env_host_is("GCE_METADATA_IP", host);
 }
 

@@ -180,6 +180,18 @@ test_metadata_host(void **state)
 	assert_false(http_metadata_host(""));
 	unsetenv("GCE_METADATA_HOST");
 	unsetenv("GCE_METADATA_IP");
+	/* The older name, when the newer is unset: the host it names. */
+	assert_int_equal(setenv("GCE_METADATA_ROOT", "md.example:8080", 1), 0);
+	assert_true(http_metadata_host("md.example"));
+	assert_int_equal(http_url_check_flags("http://md.example:8080/"
+	    "computeMetadata/v1/instance/service-accounts/default/token", "t",
+	    1), 0);
+	assert_int_equal(setenv("GCE_METADATA_HOST", "other.example", 1), 0);
+	assert_false(http_metadata_host("md.example"));
+	unsetenv("GCE_METADATA_HOST");
+	unsetenv("GCE_METADATA_ROOT");
+	assert_int_equal(http_url_check_flags("http://md.example:8080/", "t",
+	    1), VT_ERR_CRED);
 	/* A URL check never uses the exception. */
 	assert_int_equal(http_url_check("http://169.254.169.254/token", "t"),
 	    VT_ERR_CRED);
