@@ -24,6 +24,7 @@
 #include "vtoken.h"
 #include "cache.h"
 #include "cmd.h"
+#include "keyring.h"
 #include "log.h"
 #include "output.h"
 #include "resolve.h"
@@ -82,6 +83,7 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	base_url = NULL;
 
 	log_info("running '%s'", args->argv[0]);
+	keyring_env_restore();
 	process_restore();
 	execvp(args->argv[0], args->argv);
 	e = errno;

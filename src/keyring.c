@@ -33,6 +33,7 @@
 #define KEYRING_BUSY_MS		5000
 
 static const struct vt_keyring_api *kr;
+static int		 kr_set_env;	/* we set DBUS_SESSION_BUS_ADDRESS */
 static int		 kr_state;	/* 0 untried, 1 open, -1 unavailable */
 static const char	*kr_why;
 
@@ -80,6 +81,7 @@ found:
 		char	*addr = xasprintf("unix:path=%s", path);
 
 		setenv("DBUS_SESSION_BUS_ADDRESS", addr, 1);
+		kr_set_env = 1;
 		free(addr);
 	}
 	return 1;
@@ -95,6 +97,14 @@ keyring_bus(void)
 	if (bus == -1)
 		bus = keyring_find_bus();
 	return bus;
+}
+
+void
+keyring_env_restore(void)
+{
+	if (kr_set_env)
+		unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	kr_set_env = 0;
 }
 
 /* The bound of each call to a Secret Service that is there. */

@@ -25,6 +25,13 @@ int	 keyring_open(const struct vt_ctx *ctx, const char **why);
  */
 int	 keyring_bus(void);
 
+/*
+ * Take back the DBUS_SESSION_BUS_ADDRESS that finding the bus set (GLib
+ * reads it there), so that a command exec runs gets the environment
+ * vtoken got.
+ */
+void	 keyring_env_restore(void);
+
 /* The collection tokens go to ("session" or "default"); NULL if closed. */
 const char *keyring_collection(void);
 

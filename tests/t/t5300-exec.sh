@@ -128,6 +128,33 @@ vt_fails 3 "no credentials: exit 3, and the command does not run"
 GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
 export GOOGLE_APPLICATION_CREDENTIALS
 
+# -- the environment vtoken got, nothing more ----------------------------------
+
+# vtoken finds the user's bus at $XDG_RUNTIME_DIR/bus (as under cron) and
+# uses it for the keyring; the command must not inherit an address its
+# environment never had.  The bus here accepts and never answers, so the
+# keyring is given up and the file cache used.
+"$PYTHON3" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(60)' "$XDG_RUNTIME_DIR/bus" 2>/dev/null &
+bus_pid=$!
+i=0
+while [ ! -e "$XDG_RUNTIME_DIR/bus.ready" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+# shellcheck disable=SC2016
+vt --cache auto -v exec -- sh -c 'echo "${DBUS_SESSION_BUS_ADDRESS-unset}"'
+like "$VT_ERR" "keyring" "vtoken found the bus and tried the keyring"
+is "$(tail -n 1 "$T/out")" unset \
+    "the command does not inherit the bus address vtoken found"
+kill "$bus_pid" 2>/dev/null
+wait "$bus_pid" 2>/dev/null
+rm -f "$XDG_RUNTIME_DIR/bus" "$XDG_RUNTIME_DIR/bus.ready"
+
 # -- curl -H "$(vtoken header)" ---------------------------------------------------------
 
 CHAT=$MOCK_URL/v1/projects/vt-exec-project/locations/us-central1/endpoints/openapi/chat/completions
