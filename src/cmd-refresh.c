@@ -48,7 +48,7 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 	struct source	*src = NULL;
 	struct token	 tok = { 0 };
 	enum shell	 sh = SHELL_DOTENV;
-	char		*text = NULL, *n1 = NULL, *n2 = NULL, when[32];
+	char		*text = NULL, *n1 = NULL, *n2 = NULL, when[32], *line, *esc;
 	int		 r;
 
 	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
@@ -73,13 +73,22 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 			goto out;
 	}
 	if (ctx->verbosity >= 0) {
-		printf("profile '%s': %s %s, token valid until %s (%ld min)"
-		    "%s%s%s%s\n", ctx->profile.value, src->ops->type,
+		/*
+		 * Escaped as status is: the identity and the file names come
+		 * from files, and a planted newline or terminal escape must
+		 * not forge a line in cron's mail.
+		 */
+		line = xasprintf("profile '%s': %s %s, token valid until %s "
+		    "(%ld min)%s%s%s%s", ctx->profile.value, src->ops->type,
 		    src->identity != NULL ? src->identity : "?",
 		    output_rfc3339(tok.expires_at, when, sizeof when),
 		    (long)(tok.expires_at - time(NULL)) / 60,
 		    n1 != NULL ? "; " : "", n1 != NULL ? n1 : "",
 		    n2 != NULL ? "; " : "", n2 != NULL ? n2 : "");
+		esc = log_escape(line, strlen(line));
+		printf("%s\n", esc);
+		free(esc);
+		free(line);
 		if (fflush(stdout) != 0)
 			r = vt_err(VT_ERR_INTERNAL, "cannot write to stdout");
 	}

@@ -296,4 +296,18 @@ is "$got" "$(json_get "$(entry)" access_token)" "and writes the new token"
 set -- "$T"/w/env*
 is "$*" "$T/w/env $T/w/env2" "no temporary file left"
 
+# -- a planted identity cannot forge lines ---------------------------------------
+
+# The report line quotes the credential's identity, which comes from a
+# file: a terminal escape or newline in it is shown escaped, as status does.
+ESA=$(printf 'vt-esc\033]0;owned\007@vt-test.iam.gserviceaccount.com')
+mock_add_sa "$ESA" "$KEY"
+make_sa_file "$T/esc.json" "$ESA" "$KEY" "$MOCK_URL/token"
+vt --credentials "$T/esc.json" refresh --no-cache
+vt_ok "refresh with an identity holding a terminal escape"
+is "$(wc -l <"$T/out" | tr -d ' ')" 1 "one line"
+! grep -q "$(printf '\033')" "$T/out"
+ok $? "with no escape character in it"
+like "$VT_OUT" 'vt-esc\\x1b\]0;owned\\x07@' "shown escaped"
+
 done_testing
