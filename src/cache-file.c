@@ -67,6 +67,19 @@ cf_check_dir(int fd, const char *path)
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return vt_err(VT_ERR_CONFIG, "cache directory '%s' is "
 		    "writable by others; run 'chmod 700 %s'", path, path);
+	/*
+	 * Ours, and nobody else could have put anything in it: only
+	 * readable by others (made by hand, or by an old umask).  Make it
+	 * private, as the entries in it are.
+	 */
+	if ((st.st_mode & 077) != 0) {
+		if (fchmod(fd, st.st_mode & 0700) != 0)
+			return vt_err(VT_ERR_CONFIG, "cache directory '%s' is "
+			    "readable by others and cannot be made private: "
+			    "%s", path, strerror(errno));
+		log_info("cache directory '%s' was mode %03o; made it 0700",
+		    path, (unsigned)(st.st_mode & 0777));
+	}
 	return 0;
 }
 

@@ -197,6 +197,13 @@ like "$VT_ERR" 'writable by others' "group-writable: refused too"
 is "$(mock_count /token)" "$n" "and minted"
 chmod 700 "$CDIR"
 
+# Ours and only readable by others (0755): made private, and used.
+chmod 755 "$CDIR"
+vt token --cache file -v
+vt_ok "a 0755 cache directory of ours is used"
+is "$(mode_of "$CDIR")" 700 "and made 0700"
+like "$VT_ERR" "was mode 755; made it 0700" "-v says so"
+
 # A cache directory that is a symlink: refused.
 mv "$CDIR" "$T/realcache"
 ln -s "$T/realcache" "$CDIR"
