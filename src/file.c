@@ -191,6 +191,25 @@ out:
 	return r;
 }
 
+const char *
+file_untrusted(int fd, char *buf, size_t bufsz)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) != 0)
+		snprintf(buf, bufsz, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(buf, bufsz, "it is not a regular file");
+	else if (st.st_uid != geteuid())
+		snprintf(buf, bufsz, "it belongs to uid %lu",
+		    (unsigned long)st.st_uid);
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		snprintf(buf, bufsz, "others may write to it");
+	else
+		return NULL;
+	return buf;
+}
+
 /* SIGALRM's handler while waiting for a lock: it only interrupts flock(). */
 static void
 file_lock_alarm(int sig)

@@ -47,6 +47,13 @@ const char *file_home(void);
 int	 file_write_atomic(const char *path, const char *data, size_t len);
 
 /*
+ * Why the open file fd may not be trusted with private data (a cache, a
+ * lock): NULL when it is a regular file of this user that nobody else
+ * may write to, else a phrase for "ignoring 'PATH': <phrase>", in buf.
+ */
+const char *file_untrusted(int fd, char *buf, size_t bufsz);
+
+/*
  * Take an exclusive flock() on fd, waiting at most secs seconds.  The
  * wait blocks (a timer interrupts it at the end) rather than polling:
  * fifty waiters that wake every few milliseconds starve the one process

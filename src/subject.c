@@ -298,8 +298,9 @@ subject_env(const struct subject_exec *se)
 static int
 subject_lock(struct vt_ctx *ctx, const char *output_file)
 {
-	char	*path;
-	int	 fd;
+	char		*path, whybuf[64];
+	const char	*why;
+	int		 fd;
 
 	path = xasprintf("%s.lock", output_file);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
@@ -308,6 +309,14 @@ subject_lock(struct vt_ctx *ctx, const char *output_file)
 		/* Not fatal: the program still runs, only unserialised. */
 		log_info("cannot open lock file '%s': %s; running without it",
 		    path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	/* In a shared directory another user could hold it to block us. */
+	if ((why = file_untrusted(fd, whybuf, sizeof whybuf)) != NULL) {
+		log_info("ignoring lock file '%s': %s; running without it",
+		    path, why);
+		close(fd);
 		free(path);
 		return -1;
 	}
@@ -325,16 +334,26 @@ subject_lock(struct vt_ctx *ctx, const char *output_file)
 static int
 subject_read_cache(const char *output_file, const char *what, char **out)
 {
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0;
-	time_t	 exp;
-	int	 fd, expired, r;
+	char		*buf = NULL, whybuf[64];
+	const char	*why;
+	size_t		 len = 0, cap = 0;
+	time_t		 exp;
+	int		 fd, expired, r;
 
 	*out = NULL;
 	fd = open(output_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
 	    O_NONBLOCK);
 	if (fd == -1)
 		return 0;
+	/*
+	 * The cache's rules: in a shared directory another user could
+	 * plant an unexpired response carrying their own subject token.
+	 */
+	if ((why = file_untrusted(fd, whybuf, sizeof whybuf)) != NULL) {
+		log_info("ignoring output_file '%s': %s", output_file, why);
+		close(fd);
+		return 0;
+	}
 	if (file_read_fd(fd, SUBJECT_MAX, &buf, &len, &cap) != 0 || len == 0) {
 		close(fd);
 		secret_freezero(buf, cap);

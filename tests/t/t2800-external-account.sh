@@ -300,6 +300,46 @@ vt --credentials "$T/cache.json" token
 vt_ok "an expired output_file"
 is "$(cat "$T/count")" 2 "makes the program run again"
 
+# An output_file or lock that another user could have planted (in a
+# shared directory) is ignored, as the cache's entries would be.
+plant() {
+	"$PYTHON3" -c 'import json, sys, time
+json.dump({"version": 1, "success": True, "token_type": sys.argv[2],
+    "id_token": "planted-subject", "expiration_time": int(time.time()) + 3600},
+    open(sys.argv[1], "w"))' "$T/out-cache.json" "$JWT"
+	chmod "$1" "$T/out-cache.json"
+}
+plant 600
+vt --no-cache --credentials "$T/cache.json" token
+is "$(mock_get /v1/token form.subject_token)" planted-subject \
+    "output_file of ours, private: its response is used"
+echo 0 >"$T/count"
+plant 666
+vt --no-cache -v --credentials "$T/cache.json" token
+vt_ok "a world-writable output_file"
+is "$(cat "$T/count")" 1 "is not read: the program runs"
+is "$(mock_get /v1/token form.subject_token)" "$SUBJ" \
+    "and its token is exchanged, not the planted one"
+like "$VT_ERR" "ignoring output_file '$T/out-cache.json': others may write to it" \
+    "-v says why"
+if [ "$(id -u)" -eq 0 ]; then
+	plant 600
+	chown 65534 "$T/out-cache.json"
+	vt --no-cache -v --credentials "$T/cache.json" token
+	is "$(mock_get /v1/token form.subject_token)" "$SUBJ" \
+	    "an output_file of another user is not read"
+	like "$VT_ERR" "it belongs to uid 65534" "-v says whose it is"
+	rm -f "$T/out-cache.json"
+	chown 65534 "$T/out-cache.json.lock"
+	vt --no-cache -v --credentials "$T/cache.json" token
+	vt_ok "a lock file of another user"
+	like "$VT_ERR" "ignoring lock file '$T/out-cache.json.lock': it belongs to uid 65534" \
+	    "is not waited on"
+	rm -f "$T/out-cache.json.lock"
+else
+	skip "chown needs root" 4
+fi
+
 rm -f "$T/count" "$T/out-cache.json"
 SLEEP=1
 export SLEEP
