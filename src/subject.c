@@ -394,6 +394,32 @@ subject_child(int wfd, char **argv, char **env, int verbose)
 }
 
 /*
+ * Reap pid, waiting until the monotonic time end at most: 0 when it
+ * has exited (*status), -1 when it still runs.  A short poll: it is one
+ * child, and it has closed its stdout, so it should be leaving.
+ */
+static int
+subject_reap(pid_t pid, double end, int *status)
+{
+	pid_t	w;
+	int	ms = 1;
+
+	for (;;) {
+		if ((w = waitpid(pid, status, WNOHANG)) == pid)
+			return 0;
+		if (w == -1 && errno != EINTR) {
+			*status = 0;
+			return 0;	/* not ours to wait for: gone */
+		}
+		if (vt_now_mono() >= end)
+			return -1;
+		poll(NULL, 0, ms);
+		if (ms < 50)
+			ms *= 2;
+	}
+}
+
+/*
  * Run argv, collecting at most SUBJECT_MAX bytes of stdout into *buf
  * (cap SUBJECT_MAX + 1; secret_freezero it) within timeout_ms.
  */
@@ -452,12 +478,16 @@ subject_run(char **argv, char **env, long timeout_ms, char **buf,
 	}
 	close(p[0]);
 	(*buf)[*len] = '\0';
+	/* A program may close its stdout and go on: the same deadline. */
+	if (!timed_out && r == 0 && subject_reap(pid, end, &status) != 0)
+		timed_out = 1;
 	if (timed_out || r != 0) {
+		/* Its process group: what it started goes too. */
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
 	if (timed_out)
 		return vt_err(VT_ERR_NET, "the credential program '%s' did not "
 		    "finish within %ld ms and was killed; check it, or raise "

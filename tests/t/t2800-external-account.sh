@@ -278,6 +278,25 @@ vt_fails 5 "a program that does not finish is killed"
 like "$VT_ERR" "'$T/bin/slow.sh' did not finish" "the message names the command"
 within 1000 "within the time bound" 2000
 
+# A program that answers, closes its stdout and goes on running (here in
+# a child it started): --timeout still bounds the call, exit 5, and its
+# process group is killed.
+cat >"$T/bin/closer.sh" <<EOT
+#!/bin/sh
+printf '%s\n' '{"version": 1, "success": true, "token_type": "$JWT", "id_token": "$SUBJ"}'
+exec >&-
+sleep 37.$$ &
+wait
+EOT
+chmod +x "$T/bin/closer.sh"
+ext_file "$T/closer.json" "{\"executable\": {\"command\": \"$T/bin/closer.sh\", \"timeout_millis\": 20000}}"
+vt --no-cache --credentials "$T/closer.json" --timeout 2 token
+vt_fails 5 "a program that closes stdout and runs on is killed at --timeout"
+like "$VT_ERR" "'$T/bin/closer.sh' did not finish" "the message names the command"
+within 1000 "within the time bound" 2000
+pgrep -f "sleep 37.$$" >/dev/null
+ok $((!$?)) "nothing it started is left running"
+
 ext_file "$T/rel.json" '{"executable": {"command": "ok.sh"}}'
 vt --credentials "$T/rel.json" token
 vt_fails 4 "a relative command is refused"
