@@ -620,6 +620,17 @@ http_url_parse(const char *url, const char *what, int metadata, CURLU **up,
 	return r;
 }
 
+/*
+ * The host as curl parses it, which is where a request would connect
+ * (http.h): a rule on the host (iam_url_check) must judge this parse,
+ * never another parser's reading of the same string.
+ */
+int
+http_url_host(const char *url, const char *what, char **host)
+{
+	return http_url_parse(url, what, 0, NULL, host);
+}
+
 /* A uniformly random factor in [1 - HTTP_JITTER, 1 + HTTP_JITTER]. */
 static double
 http_jitter(void)

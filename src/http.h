@@ -85,8 +85,10 @@ int	 http_host_is_loopback(const char *host);
  */
 int	 http_metadata_host(const char *host);
 /*
- * http_url_check, and on success *host is the URL's host as curl parsed
- * it (lower-case as given; IPv6 in brackets), which the caller frees.
+ * http_url_check, and on success *host is the URL's host as curl parses
+ * it (lower-case as given; IPv6 in brackets), which the caller frees:
+ * the parse a request connects by, so a rule on the host is checked on
+ * what is connected to.  In the program it loads the net module.
  */
 int	 http_url_host(const char *url, const char *what, char **host);
 

@@ -157,24 +157,6 @@ http_url_check_flags(const char *url, const char *what, int metadata)
 }
 
 int
-http_url_host(const char *url, const char *what, char **host)
-{
-	char	*h = NULL;
-	int	 r;
-
-	*host = NULL;
-	if ((r = http_url_check(url, what)) != 0)
-		return r;
-	if (!g_uri_split(url, G_URI_FLAGS_NONE, NULL, NULL, &h, NULL, NULL,
-	    NULL, NULL, NULL) || h == NULL)
-		return vt_err(VT_ERR_CRED, "%s '%s' has no host", what, url);
-	/* As curl gives it: an IPv6 address in brackets. */
-	*host = strchr(h, ':') != NULL ? xasprintf("[%s]", h) : xstrdup(h);
-	g_free(h);
-	return 0;
-}
-
-int
 http_url_is_loopback(const char *url)
 {
 	char	*host = NULL;

@@ -85,7 +85,7 @@ iam_url_check(const char *url, const char *what, const char *file_universe,
 
 	if ((r = http_url_host(url, what, &host)) != 0)
 		return r;
-	if (iam_host_allowed(host, http_url_is_loopback(url), file_universe,
+	if (iam_host_allowed(host, http_host_is_loopback(host), file_universe,
 	    user_universe)) {
 		free(host);
 		return 0;

@@ -55,6 +55,17 @@ jwt_sign_rs256(const char *pem_key, const char *kid,
 	return net->jwt_sign_rs256(pem_key, kid, claims, out);
 }
 
+int
+http_url_host(const char *url, const char *what, char **host)
+{
+	int	r;
+
+	*host = NULL;
+	if ((r = net_load()) != 0)
+		return r;
+	return net->url_host(url, what, host);
+}
+
 void
 http_global_cleanup(void)
 {

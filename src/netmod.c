@@ -13,4 +13,5 @@ const struct vt_net_api vt_net_api = {
 	.request = http_request,
 	.global_cleanup = http_global_cleanup,
 	.jwt_sign_rs256 = jwt_sign_rs256,
+	.url_host = http_url_host,
 };

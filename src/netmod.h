@@ -9,7 +9,7 @@
 #include "jwt.h"
 
 /* Bumped whenever the table changes: a stale module is refused. */
-#define VT_NET_API_VERSION	1
+#define VT_NET_API_VERSION	2
 
 struct vt_net_api {
 	int	  version;
@@ -18,6 +18,7 @@ struct vt_net_api {
 	void	(*global_cleanup)(void);
 	int	(*jwt_sign_rs256)(const char *, const char *,
 		    const struct jwt_claims *, char **);
+	int	(*url_host)(const char *, const char *, char **);
 };
 
 #endif /* VTOKEN_NETMOD_H */

@@ -139,6 +139,19 @@ sed -i '/"token_url": "http:/d' "$T/evil.json"
 vt --credentials "$T/evil.json" token
 vt_fails 4 "an STS URL off googleapis.com is refused"
 is "$(mock_count /subject/text)" 0 "before the subject token is read"
+# Hosts GLib's URL parser and curl's read differently: refused on curl's
+# reading, before the subject token is read.
+for h in 'evil.com%2f.googleapis.com' 'evil.com%23.googleapis.com' \
+    'evil.com%40.googleapis.com' 'evil.com;.googleapis.com' \
+    'evil.com\\.googleapis.com'; do
+	mock_log_clear
+	ext_file "$T/evil.json" "{\"url\": \"$MOCK_URL/subject/text\"}" \
+	    "\"token_url\": \"https://$h/v1/token\""
+	sed -i '/"token_url": "http:/d' "$T/evil.json"
+	vt --credentials "$T/evil.json" token
+	vt_fails 4 "token_url https://$h/ is refused"
+	is "$(mock_count /subject/text)" 0 "before the subject token is read"
+done
 ext_file "$T/evil2.json" "{\"file\": \"$T/subject.txt\"}" \
     "\"service_account_impersonation_url\": \"https://iam.example.com$IAMP\""
 vt --credentials "$T/evil2.json" token

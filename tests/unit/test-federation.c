@@ -19,6 +19,7 @@
 
 #include "vtoken.h"
 #include "iam.h"
+#include "log.h"
 #include "xmalloc.h"
 #include "secret.h"
 #include "subject.h"
@@ -70,6 +71,34 @@ test_url_check(void **state)
 	    "t", NULL, NULL), VT_ERR_CRED);
 	assert_int_equal(iam_url_check("https://sts.googleapis.com.evil.example"
 	    "/v1/token", "t", NULL, NULL), VT_ERR_CRED);
+}
+
+/*
+ * Hosts that one URL parser reads as a googleapis.com name and another
+ * as evil.com: the rule is judged on curl's parse, the one connected by.
+ */
+static void
+test_url_two_parsers(void **state)
+{
+	static const char *const evil[] = {
+		"https://evil.com%2f.googleapis.com/v1/token",
+		"https://evil.com%2F.googleapis.com/v1/token",
+		"https://evil.com%23.googleapis.com/v1/token",
+		"https://evil.com%40.googleapis.com/v1/token",
+		"https://evil.com;.googleapis.com/v1/token",
+		"https://evil.com\\.googleapis.com/v1/token",
+		"https://evil.com%00.googleapis.com/v1/token",
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof evil / sizeof evil[0]; i++) {
+		if (iam_url_check(evil[i], "t", NULL, NULL) != VT_ERR_CRED)
+			fail_msg("accepted: %s", evil[i]);
+		vt_err_clear();
+	}
+	assert_int_equal(iam_url_check("https://sts.googleapis.com/v1/token",
+	    "t", NULL, NULL), 0);
 }
 
 static void
@@ -264,6 +293,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_rule),
 		cmocka_unit_test(test_url_check),
+		cmocka_unit_test(test_url_two_parsers),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_time_truncated),
 		cmocka_unit_test(test_iam_names),
