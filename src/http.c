@@ -557,7 +557,7 @@ http_urlerr(CURLUcode uc)
  * URL and *hostp its host (both the caller's), if asked for.
  */
 static int
-http_url_parse(const char *url, const char *what, int metadata, CURLU **up,
+http_url_parse(const char *url, const char *what, int flags, CURLU **up,
     char **hostp)
 {
 	CURLU		*u = NULL;
@@ -573,7 +573,7 @@ http_url_parse(const char *url, const char *what, int metadata, CURLU **up,
 	 * httputil.c's checks first (whitespace, userinfo, scheme), then
 	 * curl's own parse, which is what the request will use, again.
 	 */
-	if ((r = http_url_check_flags(url, what, metadata)) != 0)
+	if ((r = http_url_check_flags(url, what, flags)) != 0)
 		return r;
 	if ((u = curl_url()) == NULL)
 		http_oom();
@@ -597,11 +597,8 @@ http_url_parse(const char *url, const char *what, int metadata, CURLU **up,
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
-	    (strcasecmp(scheme, "http") != 0 ||
-	    (!http_host_is_loopback(host) &&
-	    !(metadata && http_metadata_host(host))))) {
-		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
-		    "http:// is allowed only to loopback)", what, url);
+	    (strcasecmp(scheme, "http") != 0 || !http_plain_ok(host, flags))) {
+		r = http_plain_err(url, what, flags);
 		goto out;
 	}
 	if (up != NULL) {
@@ -861,7 +858,10 @@ http_setup(CURL *h, CURLU *u, int loopback, const struct http_request *req,
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
 	if ((ca = http_ca_bundle()) != NULL)
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca) != CURLE_OK;
-	/* Plaintext to loopback (or the metadata server) never via a proxy. */
+	/*
+	 * Plaintext to loopback, the metadata server or a local identity
+	 * endpoint: never via a proxy.
+	 */
 	if (loopback)
 		bad |= curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -960,8 +960,9 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 		deadline = start + VT_DEFAULT_TIMEOUT;
 	if (req->max_seconds > 0 && start + req->max_seconds < deadline)
 		deadline = start + req->max_seconds;
-	if ((r = http_url_parse(req->url, "request URL", req->metadata, &u,
-	    &host)) != 0)
+	if ((r = http_url_parse(req->url, "request URL",
+	    (req->metadata ? HTTP_URL_METADATA : 0) |
+	    (req->local_identity ? HTTP_URL_LINK_LOCAL : 0), &u, &host)) != 0)
 		return r;
 	if ((r = http_headers(req, &hdrs)) != 0)
 		goto out;
@@ -971,7 +972,8 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 	}
 	errbuf[0] = '\0';
 	if ((r = http_setup(h, u, req->metadata ||
-	    http_url_is_loopback(req->url), req, hdrs, &x, errbuf)) != 0)
+	    http_host_is_loopback(host) || (req->local_identity &&
+	    http_host_is_link_local(host)), req, hdrs, &x, errbuf)) != 0)
 		goto out;
 
 	max_attempts = req->retry ? HTTP_MAX_ATTEMPTS : 1;

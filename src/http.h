@@ -38,6 +38,11 @@ struct http_request {
 	 * allowed to the metadata host only (see http_metadata_host).
 	 */
 	int		 metadata;
+	/*
+	 * A local identity endpoint (credential_source.url): plain http://
+	 * is also allowed to a link-local address literal, without a proxy.
+	 */
+	int		 local_identity;
 	/* If > 0, this request (retries included) ends after this many s. */
 	double		 max_seconds;
 };
@@ -70,13 +75,24 @@ void	 http_response_release(struct http_response *resp);
  * characters is refused too.
  */
 int	 http_url_check(const char *url, const char *what);
-/* The same; with metadata set, plain http:// to the metadata host too. */
-int	 http_url_check_flags(const char *url, const char *what,
-	    int metadata);
+/*
+ * The same, with flags allowing plain http:// to more hosts: the
+ * metadata host (HTTP_URL_METADATA), link-local address literals,
+ * 169.254.0.0/16 and fe80::/10, never a name (HTTP_URL_LINK_LOCAL, for
+ * a local identity endpoint such as Azure's).
+ */
+#define HTTP_URL_METADATA	1
+#define HTTP_URL_LINK_LOCAL	2
+int	 http_url_check_flags(const char *url, const char *what, int flags);
+/* 1 if plain http:// may go to host under flags; else the error. */
+int	 http_plain_ok(const char *host, int flags);
+int	 http_plain_err(const char *url, const char *what, int flags);
 /* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
 int	 http_url_is_loopback(const char *url);
 /* 1 if host (a bare name or address, IPv6 with or without []) is. */
 int	 http_host_is_loopback(const char *host);
+/* 1 if host is a link-local address literal (never a name). */
+int	 http_host_is_link_local(const char *host);
 /*
  * 1 if host (no port) is the metadata server's: 169.254.169.254,
  * metadata.google.internal, or the host of $GCE_METADATA_HOST or

@@ -25,21 +25,20 @@
 #include "secret.h"
 #include "xmalloc.h"
 
-/* localhost, 127.0.0.0/8 or ::1 (with or without brackets). */
-int
-http_host_is_loopback(const char *host)
+/*
+ * host as an address literal: AF_INET in *a4, AF_INET6 in *a6 (with or
+ * without brackets), or 0 when it is a name.
+ */
+static int
+http_host_literal(const char *host, struct in_addr *a4, struct in6_addr *a6)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	size_t		 n;
+	char	buf[INET6_ADDRSTRLEN + 1];
+	size_t	n;
 
 	if (host == NULL)
 		return 0;
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET, host, a4) == 1)
+		return AF_INET;
 	n = strlen(host);
 	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
 		host++;
@@ -49,8 +48,40 @@ http_host_is_loopback(const char *host)
 		return 0;
 	memcpy(buf, host, n);
 	buf[n] = '\0';
-	if (inet_pton(AF_INET6, buf, &a6) == 1)
+	return inet_pton(AF_INET6, buf, a6) == 1 ? AF_INET6 : 0;
+}
+
+/* localhost, 127.0.0.0/8 or ::1 (with or without brackets). */
+int
+http_host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (host != NULL && strcasecmp(host, "localhost") == 0)
+		return 1;
+	switch (http_host_literal(host, &a4, &a6)) {
+	case AF_INET:
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	case AF_INET6:
 		return IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	return 0;
+}
+
+/* A link-local address literal: 169.254.0.0/16, fe80::/10; never a name. */
+int
+http_host_is_link_local(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	switch (http_host_literal(host, &a4, &a6)) {
+	case AF_INET:
+		return (ntohl(a4.s_addr) >> 16) == 0xa9fe;
+	case AF_INET6:
+		return IN6_IS_ADDR_LINKLOCAL(&a6);
+	}
 	return 0;
 }
 
@@ -89,13 +120,29 @@ http_metadata_host(const char *host)
 }
 
 int
+http_plain_ok(const char *host, int flags)
+{
+	return http_host_is_loopback(host) ||
+	    ((flags & HTTP_URL_METADATA) && http_metadata_host(host)) ||
+	    ((flags & HTTP_URL_LINK_LOCAL) && http_host_is_link_local(host));
+}
+
+int
+http_plain_err(const char *url, const char *what, int flags)
+{
+	return vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain http:// "
+	    "is allowed only to loopback%s)", what, url,
+	    (flags & HTTP_URL_LINK_LOCAL) ? " and link-local addresses" : "");
+}
+
+int
 http_url_check(const char *url, const char *what)
 {
 	return http_url_check_flags(url, what, 0);
 }
 
 int
-http_url_check_flags(const char *url, const char *what, int metadata)
+http_url_check_flags(const char *url, const char *what, int flags)
 {
 	GError		*err = NULL;
 	char		*scheme = NULL, *userinfo = NULL, *host = NULL;
@@ -139,11 +186,8 @@ http_url_check_flags(const char *url, const char *what, int metadata)
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
-	    (strcasecmp(scheme, "http") != 0 ||
-	    (!http_host_is_loopback(host) &&
-	    !(metadata && http_metadata_host(host))))) {
-		r = vt_err(VT_ERR_CRED, "%s '%s' must be https:// (plain "
-		    "http:// is allowed only to loopback)", what, url);
+	    (strcasecmp(scheme, "http") != 0 || !http_plain_ok(host, flags))) {
+		r = http_plain_err(url, what, flags);
 		goto out;
 	}
 	r = 0;

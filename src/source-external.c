@@ -162,6 +162,7 @@ ext_subject_url(struct vt_ctx *ctx, struct ext_priv *e, char **out)
 	req.url = e->where;
 	req.headers = (const char *const *)e->headers;
 	req.retry = 1;
+	req.local_identity = 1;	/* Azure's and AWS's plain-http endpoints */
 	what = xasprintf("'%s'", e->where);
 	if ((r = http_request(ctx, &req, &resp)) != 0)
 		goto out;

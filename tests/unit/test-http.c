@@ -199,6 +199,54 @@ test_metadata_host(void **state)
 	    "http://metadata.google.internal/token", "t"), VT_ERR_CRED);
 }
 
+/*
+ * A local identity endpoint (credential_source.url): plain http:// to a
+ * link-local address literal, never to a name, and only when asked for.
+ * Pure string checks: nothing connects.
+ */
+static void
+test_link_local(void **state)
+{
+	static const char *const ok_urls[] = {
+		"http://169.254.1.2/metadata/identity/oauth2/token",
+		"http://169.254.0.1:8080/token",
+		"http://[fe80::1]/token",
+		"http://[FE80::a:b]:80/token",
+		"https://sts.example.com/token",
+		"http://127.0.0.1:9/token",
+	};
+	static const char *const bad_urls[] = {
+		"http://169.254.1.2.nip.io/token",
+		"http://metadata.azure.internal/token",
+		"http://169.255.0.1/token",
+		"http://10.0.0.1/token",
+		"http://[fec0::1]/token",
+		"http://[fe80::1%25eth0]/token",
+	};
+	size_t	i;
+
+	(void)state;
+	assert_true(http_host_is_link_local("169.254.1.2"));
+	assert_true(http_host_is_link_local("[fe80::1]"));
+	assert_true(http_host_is_link_local("fe80::1"));
+	assert_false(http_host_is_link_local("169.254.1.2.example"));
+	assert_false(http_host_is_link_local("localhost"));
+	assert_false(http_host_is_link_local(NULL));
+	for (i = 0; i < sizeof ok_urls / sizeof ok_urls[0]; i++)
+		if (http_url_check_flags(ok_urls[i], "u",
+		    HTTP_URL_LINK_LOCAL) != 0)
+			fail_msg("refused: %s", ok_urls[i]);
+	for (i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++)
+		if (http_url_check_flags(bad_urls[i], "u",
+		    HTTP_URL_LINK_LOCAL) != VT_ERR_CRED)
+			fail_msg("accepted: %s", bad_urls[i]);
+	/* Only where asked for: a token URL never gets it. */
+	assert_int_equal(http_url_check("http://169.254.1.2/token", "t"),
+	    VT_ERR_CRED);
+	assert_non_null(strstr(vt_errmsg(), "only to loopback)"));
+	vt_err_clear();
+}
+
 /* --- form encoding -------------------------------------------------- */
 
 static void
@@ -1053,6 +1101,7 @@ main(void)
 		cmocka_unit_test(test_url_check_userinfo),
 		cmocka_unit_test(test_url_is_loopback),
 		cmocka_unit_test(test_metadata_host),
+		cmocka_unit_test(test_link_local),
 		cmocka_unit_test(test_request_metadata),
 		cmocka_unit_test(test_form_encode),
 		cmocka_unit_test(test_redact_headers),
