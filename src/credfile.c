@@ -262,6 +262,10 @@ credfile_lookup(json_object *obj, const char *key, const char *path,
 		return vt_err(VT_ERR_CRED, "'%s': field '%s' contains a NUL "
 		    "character", path, key);
 	*out = s;
+	/* Secrets a file holds: the trace masks them wherever they appear. */
+	if (strcmp(key, "client_secret") == 0 ||
+	    strcmp(key, "refresh_token") == 0)
+		secret_note(s, strlen(s));
 	return 1;
 }
 

@@ -60,6 +60,7 @@ struct http_xfer {
 	struct sbuf	 dbg_in;	/* reply body, for -vvv */
 	size_t		 dbg_out_skipped;
 	size_t		 dbg_in_skipped;
+	const struct http_request *req;	/* its secret_field, secret_reply */
 };
 
 /* Headers whose values the -vvv trace masks. */
@@ -153,9 +154,19 @@ http_name_in(const char *const *list, const char *name, size_t len)
  * output, once to write it, so the result is allocated exactly.
  */
 struct redact_out {
-	char	*buf;
-	size_t	 len;
+	char		*buf;
+	size_t		 len;
+	const char	*extra;		/* one more secret name, or NULL */
 };
+
+/* A name whose value is masked: the known ones, or o's extra one. */
+static int
+redact_name(const struct redact_out *o, const char *name, size_t len)
+{
+	return http_name_in(http_secret_fields, name, len) ||
+	    (o->extra != NULL && strlen(o->extra) == len &&
+	    strncmp(o->extra, name, len) == 0);
+}
 
 /* Emit n bytes (or only count them). */
 static void
@@ -187,24 +198,24 @@ redact_form_sep(char c)
 /*
  * At line[i] == '"': a JSON member with a secret name and a string value?
  * Sets [*vs, *ve) to the value's bytes (an unterminated string runs to
- * the end of the line).
+ * the end of the data).
  */
 static int
-redact_json_at(const char *line, size_t n, size_t i, size_t *vs,
-    size_t *ve)
+redact_json_at(const struct redact_out *o, const char *line, size_t n,
+    size_t i, size_t *vs, size_t *ve)
 {
 	size_t	j, k;
 
 	for (j = i + 1; j < n && line[j] != '"' && j - i <= 40; j++)
 		;
-	if (j >= n || line[j] != '"' ||
-	    !http_name_in(http_secret_fields, line + i + 1, j - i - 1))
+	if (j >= n || line[j] != '"' || !redact_name(o, line + i + 1, j - i - 1))
 		return 0;
-	for (j++; j < n && (line[j] == ' ' || line[j] == '\t'); j++)
+	/* JSON's white space: a value may stand on the next line. */
+	for (j++; j < n && strchr(" \t\r\n", line[j]) != NULL; j++)
 		;
 	if (j >= n || line[j] != ':')
 		return 0;
-	for (j++; j < n && (line[j] == ' ' || line[j] == '\t'); j++)
+	for (j++; j < n && strchr(" \t\r\n", line[j]) != NULL; j++)
 		;
 	if (j >= n || line[j] != '"')
 		return 0;
@@ -222,8 +233,8 @@ redact_json_at(const char *line, size_t n, size_t i, size_t *vs,
  * to the next '&' or whitespace.
  */
 static int
-redact_form_at(const char *line, size_t n, size_t i, size_t *vs,
-    size_t *ve)
+redact_form_at(const struct redact_out *o, const char *line, size_t n,
+    size_t i, size_t *vs, size_t *ve)
 {
 	size_t	j, k;
 	char	c;
@@ -234,13 +245,13 @@ redact_form_at(const char *line, size_t n, size_t i, size_t *vs,
 		    (c >= '0' && c <= '9') || c == '_'))
 			break;
 	}
-	if (j == i || j >= n || line[j] != '=' ||
-	    !http_name_in(http_secret_fields, line + i, j - i))
+	if (j == i || j >= n || line[j] != '=' || !redact_name(o, line + i, j - i))
 		return 0;
 	*vs = j + 1;
 	for (k = *vs; k < n; k++) {
 		c = line[k];
-		if (c == '&' || c == ' ' || c == '\t' || c == '\r')
+		if (c == '&' || c == ' ' || c == '\t' || c == '\r' ||
+		    c == '\n')
 			break;
 	}
 	*ve = k;
@@ -284,58 +295,75 @@ redact_header(struct redact_out *o, const char *line, size_t n)
 	return 1;
 }
 
-/* Redact one line (without its '\n'). */
-static void
-redact_line(struct redact_out *o, const char *line, size_t n)
+/* At data[i]: a secret vtoken has read or received (secret_note)? */
+static int
+redact_noted_at(const char *data, size_t n, size_t i, size_t *vs,
+    size_t *ve)
 {
-	size_t	i, vs, ve;
+	const char *const	*v;
+	const size_t		*len;
+	size_t			 k, cnt;
 
-	if (redact_header(o, line, n))
-		return;
-	i = 0;
+	cnt = secret_notes(&v, &len);
+	for (k = 0; k < cnt; k++) {
+		if (len[k] <= n - i && data[i] == v[k][0] &&
+		    memcmp(data + i, v[k], len[k]) == 0) {
+			*vs = i;
+			*ve = i + len[k];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Mask every secret in data: header lines by name, JSON members and form
+ * fields by name (a JSON value may stand on a later line), and every
+ * secret vtoken knows by its value, wherever it stands.
+ */
+static void
+redact_scan(struct redact_out *o, const char *data, size_t n)
+{
+	const char	*nl;
+	size_t		 i = 0, vs, ve, eol;
+
 	while (i < n) {
-		if ((line[i] == '"' && redact_json_at(line, n, i, &vs, &ve)) ||
-		    ((i == 0 || redact_form_sep(line[i - 1])) &&
-		    redact_form_at(line, n, i, &vs, &ve))) {
-			redact_put(o, line + i, vs - i);
+		if (i == 0 || data[i - 1] == '\n') {
+			nl = memchr(data + i, '\n', n - i);
+			eol = nl != NULL ? (size_t)(nl - data) : n;
+			if (redact_header(o, data + i, eol - i)) {
+				i = eol;
+				continue;
+			}
+		}
+		if ((data[i] == '"' &&
+		    redact_json_at(o, data, n, i, &vs, &ve)) ||
+		    ((i == 0 || redact_form_sep(data[i - 1]) ||
+		    data[i - 1] == '\n') &&
+		    redact_form_at(o, data, n, i, &vs, &ve))) {
+			redact_put(o, data + i, vs - i);
 			redact_mask(o, ve - vs);
 			i = ve;
 			continue;
 		}
-		redact_put(o, line + i, 1);
+		if (redact_noted_at(data, n, i, &vs, &ve)) {
+			redact_mask(o, ve - vs);
+			i = ve;
+			continue;
+		}
+		redact_put(o, data + i, 1);
 		i++;
 	}
 }
 
-/* Run the redaction over every line of data. */
-static void
-redact_scan(struct redact_out *o, const char *data, size_t len)
-{
-	const char	*p, *nl;
-	size_t		 left;
-
-	p = data;
-	left = len;
-	while (left > 0) {
-		nl = memchr(p, '\n', left);
-		if (nl == NULL) {
-			redact_line(o, p, left);
-			break;
-		}
-		redact_line(o, p, (size_t)(nl - p));
-		redact_put(o, "\n", 1);
-		left -= (size_t)(nl - p) + 1;
-		p = nl + 1;
-	}
-}
-
-/* Copy data with credentials masked (http.h). */
-char *
-http_redact(const char *data, size_t len)
+/* Copy data with credentials masked, extra a further secret name. */
+static char *
+http_redact_extra(const char *data, size_t len, const char *extra)
 {
 	struct redact_out	o;
 
 	memset(&o, 0, sizeof o);
+	o.extra = extra;
 	if (data == NULL)
 		len = 0;
 	redact_scan(&o, data, len);
@@ -346,14 +374,22 @@ http_redact(const char *data, size_t len)
 	return o.buf;
 }
 
+/* Copy data with credentials masked (http.h). */
+char *
+http_redact(const char *data, size_t len)
+{
+	return http_redact_extra(data, len, NULL);
+}
+
 /* Print data line by line at debug level, redacted, after a prefix. */
 static void
-http_debug_print(const char *prefix, const char *data, size_t len)
+http_debug_print(const char *prefix, const char *data, size_t len,
+    const char *extra)
 {
 	char	*r, *line, *nl;
 	size_t	 n;
 
-	r = http_redact(data, len);
+	r = http_redact_extra(data, len, extra);
 	for (line = r; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
@@ -389,12 +425,22 @@ http_debug_collect(struct sbuf *b, size_t *skipped, const char *data,
 		sbuf_append(b, data, size, HTTP_DEBUG_MAX);
 }
 
-/* Print and wipe a collected body. */
+/*
+ * Print and wipe a collected body.  A reply the request calls secret
+ * as a whole (a subject token in text form) is only measured.
+ */
 static void
-http_debug_flush_one(const char *prefix, struct sbuf *b, size_t *skipped)
+http_debug_flush_one(const struct http_xfer *x, const char *prefix,
+    struct sbuf *b, size_t *skipped)
 {
-	if (b->len > 0)
-		http_debug_print(prefix, b->data, b->len);
+	const struct http_request	*req = x->req;
+	int				 reply = prefix[0] == '<';
+
+	if (b->len > 0 && reply && req != NULL && req->secret_reply)
+		log_debug("%s [redacted, %zu bytes]", prefix, b->len);
+	else if (b->len > 0)
+		http_debug_print(prefix, b->data, b->len, reply && req != NULL ?
+		    req->secret_field : NULL);
 	if (*skipped > 0)
 		log_debug("%s [%zu more bytes not shown]", prefix, *skipped);
 	sbuf_release(b);
@@ -405,8 +451,8 @@ http_debug_flush_one(const char *prefix, struct sbuf *b, size_t *skipped)
 static void
 http_debug_flush(struct http_xfer *x)
 {
-	http_debug_flush_one(">", &x->dbg_out, &x->dbg_out_skipped);
-	http_debug_flush_one("<", &x->dbg_in, &x->dbg_in_skipped);
+	http_debug_flush_one(x, ">", &x->dbg_out, &x->dbg_out_skipped);
+	http_debug_flush_one(x, "<", &x->dbg_in, &x->dbg_in_skipped);
 }
 
 /* CURLOPT_DEBUGFUNCTION: the -vvv trace, redacted. */
@@ -419,17 +465,17 @@ http_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	(void)h;
 	switch (type) {
 	case CURLINFO_TEXT:
-		http_debug_print("*", data, size);
+		http_debug_print("*", data, size, NULL);
 		break;
 	case CURLINFO_HEADER_OUT:
-		http_debug_print(">", data, size);
+		http_debug_print(">", data, size, NULL);
 		break;
 	case CURLINFO_HEADER_IN:
 		/* The request is complete once the reply starts. */
 		if (x->dbg_out.len > 0 || x->dbg_out_skipped > 0)
-			http_debug_flush_one(">", &x->dbg_out,
+			http_debug_flush_one(x, ">", &x->dbg_out,
 			    &x->dbg_out_skipped);
-		http_debug_print("<", data, size);
+		http_debug_print("<", data, size, NULL);
 		break;
 	case CURLINFO_DATA_OUT:
 		http_debug_collect(&x->dbg_out, &x->dbg_out_skipped, data,
@@ -532,11 +578,15 @@ http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 static void
 http_xfer_reset(struct http_xfer *x)
 {
+	const struct http_request	*req;
+
 	sbuf_release(&x->body);
 	sbuf_release(&x->dbg_out);
 	sbuf_release(&x->dbg_in);
 	free(x->content_type);
+	req = x->req;
 	memset(x, 0, sizeof *x);
+	x->req = req;
 	x->retry_after = -1;
 }
 
@@ -950,6 +1000,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 
 	memset(resp, 0, sizeof *resp);
 	memset(&x, 0, sizeof x);
+	x.req = req;
 	http_global_init();
 	x.retry_after = -1;
 	start = vt_now_mono();

@@ -43,6 +43,13 @@ struct http_request {
 	 * is also allowed to a link-local address literal, without a proxy.
 	 */
 	int		 local_identity;
+	/*
+	 * For the -vvv trace: one more JSON member whose value in the
+	 * reply is a secret (a credential file's subject_token_field_name),
+	 * or the whole reply is one (a subject token in text form).
+	 */
+	const char	*secret_field;
+	int		 secret_reply;
 	/* If > 0, this request (retries included) ends after this many s. */
 	double		 max_seconds;
 };

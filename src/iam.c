@@ -397,6 +397,7 @@ iam_parse_reply(const char *body, size_t len, const char *target,
 		goto out;
 	}
 	tok->access_token = xstrdup(at);
+	secret_note(at, strlen(at));
 	tok->expires_at = t;
 	r = 0;
 out:

@@ -252,6 +252,7 @@ oauth_parse_token(const char *body, size_t len, time_t now,
 		goto out;
 	}
 	tok->access_token = xstrndup(s, slen);
+	secret_note(s, slen);
 	tok->expires_at = now + life;
 	r = 0;
  out:

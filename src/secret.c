@@ -15,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "secret.h"
+#include "xmalloc.h"
 
 void
 secret_wipe(void *p, size_t len)
@@ -121,4 +123,45 @@ process_restore(void)
 	signal(SIGPIPE, harden_sigpipe);
 	if (harden_core_saved)
 		setrlimit(RLIMIT_CORE, &harden_core);
+}
+
+/* Secrets the trace masks by value (secret.h); at most SECRET_NOTES_MAX. */
+#define SECRET_NOTES_MAX	32
+static char	*notes[SECRET_NOTES_MAX];
+static size_t	 note_lens[SECRET_NOTES_MAX];
+static size_t	 nnotes;
+
+void
+secret_note(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (log_level() < 3 || s == NULL || n < SECRET_NOTE_MIN ||
+	    nnotes == SECRET_NOTES_MAX)
+		return;
+	for (i = 0; i < nnotes; i++)
+		if (note_lens[i] == n && memcmp(notes[i], s, n) == 0)
+			return;
+	notes[nnotes] = xmalloc(n + 1);
+	memcpy(notes[nnotes], s, n);
+	notes[nnotes][n] = '\0';
+	note_lens[nnotes++] = n;
+}
+
+size_t
+secret_notes(const char *const **v, const size_t **len)
+{
+	*v = (const char *const *)notes;
+	*len = note_lens;
+	return nnotes;
+}
+
+void
+secret_notes_free(void)
+{
+	while (nnotes > 0) {
+		nnotes--;
+		secret_freezero(notes[nnotes], note_lens[nnotes] + 1);
+		notes[nnotes] = NULL;
+	}
 }

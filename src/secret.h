@@ -17,6 +17,18 @@ void	 secret_wipe(void *p, size_t len);
 void	 secret_free(char *s);
 /* Wipe len bytes of p, then free it.  Accepts NULL. */
 void	 secret_freezero(void *p, size_t len);
+/*
+ * The -vvv trace masks a secret by its value wherever it appears, not
+ * only under the names it knows (a subject token under a field the
+ * credential file chose, one echoed in another reply).  secret_note
+ * remembers a copy of s[0..n) for that, only while the trace is on
+ * (nothing is kept otherwise) and only when n >= SECRET_NOTE_MIN;
+ * secret_notes gives them back; secret_notes_free wipes them.
+ */
+#define SECRET_NOTE_MIN	8
+void	 secret_note(const char *s, size_t n);
+size_t	 secret_notes(const char *const **v, const size_t **len);
+void	 secret_notes_free(void);
 /* Constant-time equality of two NUL-terminated strings. */
 int	 secret_equal(const char *a, const char *b);
 

@@ -85,6 +85,7 @@ apikey_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 
 	(void)ctx;
 	tok->access_token = xstrdup(ak->key);
+	secret_note(ak->key, strlen(ak->key));
 	tok->expires_at = 0;
 	return 0;
 }

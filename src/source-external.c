@@ -163,6 +163,8 @@ ext_subject_url(struct vt_ctx *ctx, struct ext_priv *e, char **out)
 	req.headers = (const char *const *)e->headers;
 	req.retry = 1;
 	req.local_identity = 1;	/* Azure's and AWS's plain-http endpoints */
+	req.secret_field = e->field;
+	req.secret_reply = e->field == NULL;
 	what = xasprintf("'%s'", e->where);
 	if ((r = http_request(ctx, &req, &resp)) != 0)
 		goto out;

@@ -56,6 +56,7 @@ subject_take(const char *tok, size_t len, const char *what, char **out)
 			    "the format (text or json) right?", what);
 	}
 	*out = xstrndup(tok, len);
+	secret_note(tok, len);
 	return 0;
 }
 

@@ -65,6 +65,7 @@ main(int argc, char **argv)
 		r = cli.cmd->exec(&ctx, &args);
 	status = r == 0 ? VT_EXIT_OK : vtoken_fail(r);
 	http_global_cleanup();
+	secret_notes_free();
 	ctx_release(&ctx);
 	vt_err_clear();
 	return status;

@@ -92,6 +92,24 @@ is "$(mock_get /v1/token form.subject_token)" "$SUBJ" "its token exchanged"
 ext_file "$T/urlj.json" "{\"url\": \"$MOCK_URL/subject/json\", \"headers\": {\"Metadata\": \"True\"}, \"format\": {\"type\": \"json\", \"subject_token_field_name\": \"id_token\"}}"
 vt --credentials "$T/urlj.json" token
 vt_ok "url source, json"
+# -vvv masks the subject token wherever it shows: under the field the
+# file names (GitHub's OIDC reply: {"count": ..., "value": ...}), as the
+# whole of a text reply, and in the STS request.
+mock_set subject_url "{\"token\": \"$SUBJ\", \"field\": \"value\"}"
+ext_file "$T/urlv.json" "{\"url\": \"$MOCK_URL/subject/json\", \"format\": {\"type\": \"json\", \"subject_token_field_name\": \"value\"}}"
+vt -vvv --no-cache --credentials "$T/urlv.json" token
+vt_ok "url source, json field 'value', at -vvv"
+! grep -qF "$SUBJ" "$T/err"
+ok $? "the trace does not show the subject token"
+like "$VT_ERR" '< \{"value": "\[redacted, [0-9]+ bytes\]"\}' \
+    "the reply is shown with its value masked"
+ext_file "$T/urlt.json" "{\"url\": \"$MOCK_URL/subject/text\"}"
+vt -vvv --no-cache --credentials "$T/urlt.json" token
+vt_ok "url source, text, at -vvv"
+! grep -qF "$SUBJ" "$T/err"
+ok $? "the trace does not show the subject token"
+like "$VT_ERR" '< \[redacted, [0-9]+ bytes\]' "the text reply is measured only"
+mock_set subject_url "{\"token\": \"$SUBJ\", \"headers\": {\"Metadata\": \"True\"}}"
 ext_file "$T/urlnoh.json" "{\"url\": \"$MOCK_URL/subject/text\"}"
 vt --credentials "$T/urlnoh.json" token
 vt_fails 4 "the URL refuses a request without its header"

@@ -247,6 +247,43 @@ test_link_local(void **state)
 	vt_err_clear();
 }
 
+/*
+ * Redaction by value and across lines: a value on the line after its
+ * key, and a secret vtoken knows under a name it does not.
+ */
+static void
+test_redact_by_value(void **state)
+{
+	static const char split[] =
+	    "{\"access_token\":\n  \"ya29.abcdefghijkl\",\n \"x\": 1}";
+	static const char odd[] =
+	    "{\"count\": 1, \"weird\": \"s3cr3t-value-123\"}\n"
+	    "echo s3cr3t-value-123 again";
+	char	*r;
+
+	(void)state;
+	r = http_redact(split, sizeof split - 1);
+	assert_null(strstr(r, "ya29.abcdefghijkl"));
+	assert_non_null(strstr(r, "[redacted, 17 bytes]"));
+	free(r);
+	/* Not noted while the trace is off: nothing is kept. */
+	log_init(0);
+	secret_note("s3cr3t-value-123", 16);
+	r = http_redact(odd, sizeof odd - 1);
+	assert_non_null(strstr(r, "s3cr3t-value-123"));
+	free(r);
+	log_init(3);
+	secret_note("s3cr3t-value-123", 16);
+	secret_note("short", 5);	/* too short to mask by value */
+	r = http_redact(odd, sizeof odd - 1);
+	assert_null(strstr(r, "s3cr3t"));
+	assert_string_equal(r, "{\"count\": 1, \"weird\": \"[redacted, 16 "
+	    "bytes]\"}\necho [redacted, 16 bytes] again");
+	free(r);
+	secret_notes_free();
+	log_init(0);
+}
+
 /* --- form encoding -------------------------------------------------- */
 
 static void
@@ -1107,6 +1144,7 @@ main(void)
 		cmocka_unit_test(test_redact_headers),
 		cmocka_unit_test(test_redact_form),
 		cmocka_unit_test(test_redact_json),
+		cmocka_unit_test(test_redact_by_value),
 		cmocka_unit_test(test_request_post),
 		cmocka_unit_test(test_request_get_empty_body),
 		cmocka_unit_test(test_retry_then_ok),
