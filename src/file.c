@@ -11,13 +11,14 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
-#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "vtoken.h"
 #include "file.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -217,15 +218,6 @@ file_lock_alarm(int sig)
 	(void)sig;
 }
 
-static double
-file_mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id	_sigev_un._tid
 #endif
@@ -246,7 +238,7 @@ file_lock_wait(int fd, double secs)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	end = file_mono() + secs;
+	end = vt_now_mono() + secs;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = file_lock_alarm;	/* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
@@ -271,9 +263,15 @@ file_lock_wait(int fd, double secs)
 	its.it_value.tv_sec = (time_t)secs;
 	its.it_value.tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) + 1;
 	its.it_interval.tv_nsec = 50 * 1000 * 1000;
-	timer_settime(timer, 0, &its, NULL);
+	if (timer_settime(timer, 0, &its, NULL) == -1) {
+		saved = errno;
+		timer_delete(timer);
+		sigaction(SIGALRM, &old, NULL);
+		errno = saved;
+		return -1;
+	}
 	while ((r = flock(fd, LOCK_EX)) == -1 && errno == EINTR &&
-	    file_mono() < end)
+	    vt_now_mono() < end)
 		;
 	saved = errno;
 	timer_delete(timer);
