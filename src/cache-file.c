@@ -195,7 +195,8 @@ cf_parse(const char *buf, size_t len, const char *key, struct token *tok,
 	time_t		 iat, exp;
 	int		 r = -1;
 
-	if ((jt = json_tokener_new()) == NULL)
+	if ((jt = secret_json_tokener(len, JSON_TOKENER_DEFAULT_DEPTH)) ==
+	    NULL)
 		return -1;
 	obj = json_tokener_parse_ex(jt, buf, (int)len);
 	if (obj == NULL || json_tokener_get_parse_end(jt) != len ||
@@ -223,9 +224,8 @@ cf_parse(const char *buf, size_t len, const char *key, struct token *tok,
 	}
 	r = 0;
 out:
-	/* XXX json-c's own copy of the token is freed, not wiped. */
-	json_object_put(obj);
-	json_tokener_free(jt);
+	secret_json_put(obj);
+	secret_json_tokener_free(jt);
 	return r;
 }
 

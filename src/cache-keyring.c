@@ -23,6 +23,12 @@
  * session collection (KeePassXC) gets the default collection, if unlocked.
  * API keys are long-lived and typed in by hand: they go to the default
  * (login) collection, which persists.
+ *
+ * Wiping: a SecretValue keeps its secret in libsecret's secure memory,
+ * which is wiped when freed, and our copies are secret_free()d.  The
+ * D-Bus messages that carried it are GDBus's, freed unwiped (GLib has no
+ * way to ask otherwise); libsecret encrypts the secret inside them when
+ * the service supports it (the dh-ietf1024 session).
  */
 #include "config.h"
 

@@ -127,6 +127,24 @@ cmd_git_credential_hosts(struct vt_ctx *ctx, char ***out)
 }
 
 /*
+ * git's input may carry a password (store, and erase after a failure):
+ * stdin reads through a buffer of ours, wiped once the request is read,
+ * rather than one stdio allocates and frees unwiped.
+ */
+static char	gc_stdin_buf[BUFSIZ];
+
+static int
+cmd_git_credential_read(struct gitcred *gc, const char **why)
+{
+	int	r;
+
+	(void)setvbuf(stdin, gc_stdin_buf, _IOFBF, sizeof gc_stdin_buf);
+	r = gitcred_read(stdin, gc, why);
+	secret_wipe(gc_stdin_buf, sizeof gc_stdin_buf);
+	return r;
+}
+
+/*
  * Read git's request and say whether it is for a host vtoken answers:
  * GITCRED_HOST_GOOGLE, GITCRED_HOST_LISTED, or 0 (then print nothing).
  */
@@ -139,7 +157,7 @@ cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
 	int		  r;
 
 	*kind = 0;
-	if (gitcred_read(stdin, gc, &why) != 0)
+	if (cmd_git_credential_read(gc, &why) != 0)
 		return vt_err(VT_ERR_USAGE, "git-credential: the input is not "
 		    "a git credential request (%s); answering nothing", why);
 	if ((r = cmd_git_credential_hosts(ctx, &hosts)) != 0)
@@ -223,7 +241,7 @@ cmd_git_credential_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		return cmd_git_credential_erase(ctx);
 	if (strcmp(op, "store") == 0) {
 		/* Read what git sends, so it never writes to a closed pipe. */
-		(void)gitcred_read(stdin, &gc, &why);
+		(void)cmd_git_credential_read(&gc, &why);
 		gitcred_release(&gc);
 		return 0;
 	}

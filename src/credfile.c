@@ -143,7 +143,11 @@ credfile_json(const char *data, size_t len, const char *path,
 		    "it should hold a Google credential", path);
 		goto out;
 	}
-	tok = json_tokener_new();
+	if ((tok = secret_json_tokener(len, JSON_TOKENER_DEFAULT_DEPTH)) ==
+	    NULL) {
+		r = vt_err(VT_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, data, (int)len);
@@ -173,9 +177,8 @@ credfile_json(const char *data, size_t len, const char *path,
 	obj = NULL;
 	r = 0;
 out:
-	json_object_put(obj);
-	if (tok != NULL)
-		json_tokener_free(tok);
+	secret_json_put(obj);
+	secret_json_tokener_free(tok);
 	return r;
 }
 
@@ -192,8 +195,8 @@ credfile_parse(const char *data, size_t len, const char *path,
 		goto out;
 	r = credfile_dispatch(obj, path, origin, out);
 out:
-	/* The sources copied what they keep; json-c frees the rest. */
-	json_object_put(obj);
+	/* The sources copied what they keep; the rest is wiped. */
+	secret_json_put(obj);
 	return r;
 }
 

@@ -9,7 +9,11 @@
  * Buffers that may hold secrets (the reply body, the -vvv copies of
  * bodies) grow by allocate-copy-wipe, never realloc().  The POST body is
  * passed with CURLOPT_POSTFIELDS so libcurl keeps no copy, and every
- * string of the header list is wiped before the list is freed.
+ * string of the header list is wiped before the list is freed.  What
+ * libcurl and OpenSSL hold internally cannot be wiped from here: the
+ * request headers libcurl assembles, its receive buffer and TLS records
+ * are freed by them (OpenSSL cleanses its own key material; libcurl
+ * offers no hook for the rest).
  */
 #include "config.h"
 

@@ -256,7 +256,7 @@ iam_error_fields(const char *body, size_t len, char **status, char **message)
 		*status = iam_trunc(s, IAM_QUOTE_MAX);
 	if (m != NULL && *m != '\0')
 		*message = iam_trunc(m, IAM_MSG_MAX);
-	oauth_json_free(o);
+	secret_json_put(o);
 }
 
 /* 1 for a status that says "try again later". */
@@ -401,7 +401,7 @@ iam_parse_reply(const char *body, size_t len, const char *target,
 	tok->expires_at = t;
 	r = 0;
 out:
-	oauth_json_free(o);
+	secret_json_put(o);
 	return r;
 }
 

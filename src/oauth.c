@@ -36,51 +36,10 @@
 
 #define OAUTH_LOGIN_CMD		"gcloud auth application-default login"
 
-/* Wipe every string inside o (tokens, refresh tokens...). */
-static void
-oauth_json_wipe(struct json_object *o)
-{
-	struct json_object_iterator	 it, end;
-	size_t				 i, n;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		/* json-c owns the buffer; wiping it before free is safe. */
-		secret_wipe((char *)json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_object:
-		it = json_object_iter_begin(o);
-		end = json_object_iter_end(o);
-		while (!json_object_iter_equal(&it, &end)) {
-			oauth_json_wipe(json_object_iter_peek_value(&it));
-			json_object_iter_next(&it);
-		}
-		break;
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			oauth_json_wipe(json_object_array_get_idx(o, i));
-		break;
-	default:
-		break;
-	}
-}
-
-/* Wipe and release a parsed reply.  Accepts NULL. */
-void
-oauth_json_free(struct json_object *o)
-{
-	if (o == NULL)
-		return;
-	oauth_json_wipe(o);
-	json_object_put(o);
-}
-
 /*
  * Parse body as exactly one JSON object.  Returns it, or NULL with *why
  * saying what was wrong.  The tokenizer's scratch buffer, which held each
- * string as it was read, is wiped.
+ * string as it was read, is wiped (secret.h).
  */
 struct json_object *
 oauth_json_parse(const char *body, size_t len, const char **why)
@@ -103,7 +62,7 @@ oauth_json_parse(const char *body, size_t len, const char **why)
 		*why = "NUL byte in the reply";
 		return NULL;
 	}
-	if ((tk = json_tokener_new_ex(OAUTH_JSON_DEPTH)) == NULL) {
+	if ((tk = secret_json_tokener(len, OAUTH_JSON_DEPTH)) == NULL) {
 		*why = "out of memory";
 		return NULL;
 	}
@@ -127,17 +86,15 @@ oauth_json_parse(const char *body, size_t len, const char **why)
 		end++;
 	if (end != len) {
 		*why = "text after the JSON value";
-		oauth_json_free(o);
+		secret_json_put(o);
 		o = NULL;
 	} else if (!json_object_is_type(o, json_type_object)) {
 		*why = "not a JSON object";
-		oauth_json_free(o);
+		secret_json_put(o);
 		o = NULL;
 	}
  out:
-	if (tk->pb != NULL && tk->pb->buf != NULL && tk->pb->size > 0)
-		secret_wipe(tk->pb->buf, (size_t)tk->pb->size);
-	json_tokener_free(tk);
+	secret_json_tokener_free(tk);
 	return o;
 }
 
@@ -256,7 +213,7 @@ oauth_parse_token(const char *body, size_t len, time_t now,
 	tok->expires_at = now + life;
 	r = 0;
  out:
-	oauth_json_free(o);
+	secret_json_put(o);
 	return r;
 }
 
@@ -438,7 +395,7 @@ oauth_error_after(long status, const char *body, size_t len, const char *what,
  out:
 	free(code);
 	free(text);
-	oauth_json_free(o);
+	secret_json_put(o);
 	return r;
 }
 
@@ -464,6 +421,6 @@ oauth_retryable_reply(long status, const char *body, size_t len)
 		return 0;
 	retry = oauth_transient(oauth_json_str(o, "error")) ||
 	    oauth_transient(oauth_json_str(o, "error_description"));
-	oauth_json_free(o);
+	secret_json_put(o);
 	return retry;
 }

@@ -45,12 +45,11 @@ int	 oauth_error(long status, const char *body, size_t len,
 /*
  * Parse a reply body as exactly one JSON object (strict, no NUL, nothing
  * after it).  NULL with *why (static text) if it is not one.  The result
- * may hold secrets: release it with oauth_json_free(), which wipes every
+ * may hold secrets: release it with secret_json_put(), which wipes every
  * string in it.
  */
 struct json_object *oauth_json_parse(const char *body, size_t len,
 	    const char **why);
-void	 oauth_json_free(struct json_object *o);
 
 /* oauth_error, saying how many attempts were made (0: unknown). */
 int	 oauth_error_after(long status, const char *body, size_t len,

@@ -11,9 +11,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "log.h"
 #include "secret.h"
@@ -44,6 +48,86 @@ secret_freezero(void *p, size_t len)
 		return;
 	secret_wipe(p, len);
 	free(p);
+}
+
+/* Wipe every string inside o (tokens, keys, refresh tokens...). */
+static void
+secret_json_wipe(struct json_object *o)
+{
+	struct json_object_iterator	 it, end;
+	size_t				 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		/* json-c owns the buffer; wiping it before free is safe. */
+		secret_wipe((char *)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		while (!json_object_iter_equal(&it, &end)) {
+			secret_json_wipe(json_object_iter_peek_value(&it));
+			json_object_iter_next(&it);
+		}
+		break;
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			secret_json_wipe(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+}
+
+void
+secret_json_put(struct json_object *o)
+{
+	if (o == NULL)
+		return;
+	secret_json_wipe(o);
+	json_object_put(o);
+}
+
+/*
+ * The tokener's fields are public in json-c's header (marked "do not
+ * access"); they are read here only to wipe, which no API offers.  Its
+ * string buffer (pb) holds each string while it is read: grown in
+ * advance past anything len bytes of input can hold, it is never
+ * reallocated.
+ */
+struct json_tokener *
+secret_json_tokener(size_t len, int depth)
+{
+	struct json_tokener	*tk;
+
+	if (len > (size_t)INT32_MAX - 64)
+		return NULL;
+	if ((tk = json_tokener_new_ex(depth)) == NULL)
+		return NULL;
+	if (printbuf_memset(tk->pb, 0, 0, (int)len + 16) < 0) {
+		json_tokener_free(tk);
+		return NULL;
+	}
+	printbuf_reset(tk->pb);
+	return tk;
+}
+
+void
+secret_json_tokener_free(struct json_tokener *tk)
+{
+	int	i;
+
+	if (tk == NULL)
+		return;
+	if (tk->pb != NULL && tk->pb->buf != NULL && tk->pb->size > 0)
+		secret_wipe(tk->pb->buf, (size_t)tk->pb->size);
+	/* A parse that failed part-way leaves its containers on the stack. */
+	for (i = 0; i <= tk->depth && i < tk->max_depth; i++)
+		if (tk->stack[i].current != NULL)
+			secret_json_wipe(tk->stack[i].current);
+	json_tokener_free(tk);
 }
 
 int

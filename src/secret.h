@@ -29,6 +29,22 @@ void	 secret_freezero(void *p, size_t len);
 void	 secret_note(const char *s, size_t n);
 size_t	 secret_notes(const char *const **v, const size_t **len);
 void	 secret_notes_free(void);
+/*
+ * JSON that may hold secrets (replies, credential files, cache entries).
+ * secret_json_tokener makes a tokener for at most len bytes of input,
+ * nested at most depth deep, whose string buffer is sized once so that
+ * json-c never reallocates it (realloc would leave partial copies behind);
+ * secret_json_tokener_free wipes that buffer and whatever a failed parse
+ * left half-built, then frees it.  secret_json_put wipes every string in
+ * o, then releases it.  Both accept NULL.  json-c frees object keys
+ * unwiped: keys are names, never secrets.
+ */
+struct json_object;
+struct json_tokener;
+struct json_tokener *secret_json_tokener(size_t len, int depth);
+void	 secret_json_tokener_free(struct json_tokener *tk);
+void	 secret_json_put(struct json_object *o);
+
 /* Constant-time equality of two NUL-terminated strings. */
 int	 secret_equal(const char *a, const char *b);
 

@@ -93,7 +93,7 @@ subject_extract(const char *data, size_t len, const char *field,
 	r = subject_take(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), what, out);
 out:
-	oauth_json_free(o);
+	secret_json_put(o);
 	return r;
 }
 
@@ -199,7 +199,7 @@ subject_exec_parse(const char *data, size_t len, time_t now, int need_expiry,
 	}
 	r = subject_take(tok, strlen(tok), what, out);
 out:
-	oauth_json_free(o);
+	secret_json_put(o);
 	return r;
 }
 

@@ -79,12 +79,27 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/*
+ * Measured first, then written once into a buffer of the exact size:
+ * glibc's vasprintf() grows its buffer with realloc(), which would leave
+ * partial copies of a secret argument in freed memory.  (The measuring
+ * pass formats through a small buffer on glibc's stack, which later calls
+ * overwrite.)
+ */
 char *
 xvasprintf(const char *fmt, va_list ap)
 {
+	va_list	 ap2;
 	char	*p;
+	int	 n;
 
-	if (vasprintf(&p, fmt, ap) < 0)
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		xmalloc_die();
+	p = xmalloc((size_t)n + 1);
+	if (vsnprintf(p, (size_t)n + 1, fmt, ap) != n)
 		xmalloc_die();
 	return p;
 }

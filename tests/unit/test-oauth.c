@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "vtoken.h"
 #include "http.h"
@@ -541,6 +543,132 @@ test_token_request(void **state)
 	assert_non_null(strstr(vt_errmsg(), "token URI"));
 }
 
+/* A buffer of n copies of c, NUL-terminated. */
+static char *
+fill(size_t n, char c)
+{
+	char	*p = xmalloc(n + 1);
+
+	memset(p, c, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* 1 if n bytes at p are all zero. */
+static int
+zeroed(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\0')
+			return 0;
+	return 1;
+}
+
+/* secret_json_put wipes every string, in objects and arrays, then frees. */
+static void
+test_json_put_wipes(void **state)
+{
+	struct json_object	*o, *tok, *arr, *item;
+	const char		*why, *t, *a;
+	char			*big, *body;
+	size_t			 tl, al;
+
+	(void)state;
+	big = fill(5000, 'k');
+	body = xasprintf("{\"access_token\":\"ya29.%s\",\"x\":[1,\"%s\"]}",
+	    big, big);
+	o = oauth_json_parse(body, strlen(body), &why);
+	assert_non_null(o);
+	/* Hold references so that the strings outlive secret_json_put. */
+	assert_true(json_object_object_get_ex(o, "access_token", &tok));
+	assert_true(json_object_object_get_ex(o, "x", &arr));
+	item = json_object_array_get_idx(arr, 1);
+	json_object_get(tok);
+	json_object_get(item);
+	t = json_object_get_string(tok);
+	tl = (size_t)json_object_get_string_len(tok);
+	a = json_object_get_string(item);
+	al = (size_t)json_object_get_string_len(item);
+	assert_int_equal(tl, 5005);
+	secret_json_put(o);
+	assert_true(zeroed(t, tl));
+	assert_true(zeroed(a, al));
+	json_object_put(tok);
+	json_object_put(item);
+	secret_json_put(NULL);
+	secret_free(body);
+	free(big);
+}
+
+/*
+ * The tokener's string buffer is sized once for the input, so json-c
+ * never reallocates it (leaving a copy behind), and a parse that fails
+ * half-way has what it built wiped.
+ */
+static void
+test_json_tokener(void **state)
+{
+	struct json_tokener	*tk;
+	struct json_object	*o, *cur, *v;
+	char			*big, *body, *buf0;
+	const char		*s;
+	size_t			 len;
+
+	(void)state;
+	big = fill(20000, 's');
+	body = xasprintf("{\"refresh_token\":\"%s\"}", big);
+	tk = secret_json_tokener(strlen(body), 16);
+	assert_non_null(tk);
+	buf0 = tk->pb->buf;
+	o = json_tokener_parse_ex(tk, body, (int)strlen(body));
+	assert_non_null(o);
+	assert_ptr_equal(tk->pb->buf, buf0);
+	secret_json_tokener_free(tk);
+	secret_json_put(o);
+	secret_free(body);
+
+	/* Cut off after the secret: the object is left on the stack. */
+	body = xasprintf("{\"client_secret\":\"%s\",\"b\":", big);
+	tk = secret_json_tokener(strlen(body), 16);
+	o = json_tokener_parse_ex(tk, body, (int)strlen(body));
+	assert_null(o);
+	assert_int_equal(json_tokener_get_error(tk), json_tokener_continue);
+	cur = tk->stack[0].current;
+	assert_non_null(cur);
+	assert_true(json_object_object_get_ex(cur, "client_secret", &v));
+	json_object_get(v);
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	assert_int_equal(len, 20000);
+	secret_json_tokener_free(tk);
+	assert_true(zeroed(s, len));
+	json_object_put(v);
+	secret_json_tokener_free(NULL);
+	secret_free(body);
+	free(big);
+}
+
+/* xasprintf writes exactly once into a buffer of the right size. */
+static void
+test_xasprintf_exact(void **state)
+{
+	char	*big, *s;
+
+	(void)state;
+	big = fill(100000, 'q');
+	s = xasprintf("[%s|%d|%s]", big, 42, "x");
+	assert_int_equal(strlen(s), 100000 + 7);
+	assert_memory_equal(s + 1, big, 100000);
+	assert_string_equal(s + 100001, "|42|x]");
+	free(s);
+	s = xasprintf("%s", "");
+	assert_string_equal(s, "");
+	free(s);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -557,6 +685,9 @@ main(void)
 		cmocka_unit_test(test_error_no_leak),
 		cmocka_unit_test(test_retryable_reply),
 		cmocka_unit_test(test_token_request),
+		cmocka_unit_test(test_json_put_wipes),
+		cmocka_unit_test(test_json_tokener),
+		cmocka_unit_test(test_xasprintf_exact),
 	};
 	int	r;
 
