@@ -64,7 +64,7 @@ struct http_xfer {
 	struct sbuf	 dbg_in;	/* reply body, for -vvv */
 	size_t		 dbg_out_skipped;
 	size_t		 dbg_in_skipped;
-	const struct http_request *req;	/* its secret_field, secret_reply */
+	const struct http_request *req;	/* its secret_reply */
 };
 
 /* Headers whose values the -vvv trace masks. */
@@ -160,16 +160,14 @@ http_name_in(const char *const *list, const char *name, size_t len)
 struct redact_out {
 	char		*buf;
 	size_t		 len;
-	const char	*extra;		/* one more secret name, or NULL */
 };
 
-/* A name whose value is masked: the known ones, or o's extra one. */
+/* A name whose value is masked. */
 static int
 redact_name(const struct redact_out *o, const char *name, size_t len)
 {
-	return http_name_in(http_secret_fields, name, len) ||
-	    (o->extra != NULL && strlen(o->extra) == len &&
-	    strncmp(o->extra, name, len) == 0);
+	(void)o;
+	return http_name_in(http_secret_fields, name, len);
 }
 
 /* Emit n bytes (or only count them). */
@@ -281,13 +279,19 @@ redact_header(struct redact_out *o, const char *line, size_t n)
 	end = n;
 	if (end > v && line[end - 1] == '\r')
 		end--;
-	/* Keep "Bearer " or "Basic ": the scheme is not the secret. */
+	/*
+	 * Keep "Bearer " or "Basic ": the scheme is not the secret.  Only
+	 * those: any other first word might be the credential itself
+	 * (found by fuzz-redact).
+	 */
 	if (strncasecmp(http_secret_headers[i], "Authorization", 13) == 0 ||
 	    strncasecmp(http_secret_headers[i], "Proxy-Authorization",
 	    19) == 0) {
 		for (w = v; w < end && line[w] != ' '; w++)
 			;
-		if (w < end) {
+		if (w < end && ((w - v == 6 &&
+		    strncasecmp(line + v, "Bearer", 6) == 0) ||
+		    (w - v == 5 && strncasecmp(line + v, "Basic", 5) == 0))) {
 			while (w < end && line[w] == ' ')
 				w++;
 			v = w;
@@ -360,14 +364,13 @@ redact_scan(struct redact_out *o, const char *data, size_t n)
 	}
 }
 
-/* Copy data with credentials masked, extra a further secret name. */
-static char *
-http_redact_extra(const char *data, size_t len, const char *extra)
+/* Copy data with credentials masked (http.h). */
+char *
+http_redact(const char *data, size_t len)
 {
 	struct redact_out	o;
 
 	memset(&o, 0, sizeof o);
-	o.extra = extra;
 	if (data == NULL)
 		len = 0;
 	redact_scan(&o, data, len);
@@ -378,22 +381,14 @@ http_redact_extra(const char *data, size_t len, const char *extra)
 	return o.buf;
 }
 
-/* Copy data with credentials masked (http.h). */
-char *
-http_redact(const char *data, size_t len)
-{
-	return http_redact_extra(data, len, NULL);
-}
-
 /* Print data line by line at debug level, redacted, after a prefix. */
 static void
-http_debug_print(const char *prefix, const char *data, size_t len,
-    const char *extra)
+http_debug_print(const char *prefix, const char *data, size_t len)
 {
 	char	*r, *line, *nl;
 	size_t	 n;
 
-	r = http_redact_extra(data, len, extra);
+	r = http_redact(data, len);
 	for (line = r; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
@@ -431,7 +426,8 @@ http_debug_collect(struct sbuf *b, size_t *skipped, const char *data,
 
 /*
  * Print and wipe a collected body.  A reply the request calls secret
- * as a whole (a subject token in text form) is only measured.
+ * as a whole (an identity endpoint's: the subject token) is only
+ * measured.
  */
 static void
 http_debug_flush_one(const struct http_xfer *x, const char *prefix,
@@ -443,8 +439,7 @@ http_debug_flush_one(const struct http_xfer *x, const char *prefix,
 	if (b->len > 0 && reply && req != NULL && req->secret_reply)
 		log_debug("%s [redacted, %zu bytes]", prefix, b->len);
 	else if (b->len > 0)
-		http_debug_print(prefix, b->data, b->len, reply && req != NULL ?
-		    req->secret_field : NULL);
+		http_debug_print(prefix, b->data, b->len);
 	if (*skipped > 0)
 		log_debug("%s [%zu more bytes not shown]", prefix, *skipped);
 	sbuf_release(b);
@@ -469,17 +464,17 @@ http_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	(void)h;
 	switch (type) {
 	case CURLINFO_TEXT:
-		http_debug_print("*", data, size, NULL);
+		http_debug_print("*", data, size);
 		break;
 	case CURLINFO_HEADER_OUT:
-		http_debug_print(">", data, size, NULL);
+		http_debug_print(">", data, size);
 		break;
 	case CURLINFO_HEADER_IN:
 		/* The request is complete once the reply starts. */
 		if (x->dbg_out.len > 0 || x->dbg_out_skipped > 0)
 			http_debug_flush_one(x, ">", &x->dbg_out,
 			    &x->dbg_out_skipped);
-		http_debug_print("<", data, size, NULL);
+		http_debug_print("<", data, size);
 		break;
 	case CURLINFO_DATA_OUT:
 		http_debug_collect(&x->dbg_out, &x->dbg_out_skipped, data,

@@ -44,11 +44,10 @@ struct http_request {
 	 */
 	int		 local_identity;
 	/*
-	 * For the -vvv trace: one more JSON member whose value in the
-	 * reply is a secret (a credential file's subject_token_field_name),
-	 * or the whole reply is one (a subject token in text form).
+	 * For the -vvv trace: the whole reply is a secret, and is only
+	 * measured (an identity endpoint's: until the subject token is
+	 * extracted, nothing knows which part of it is the token).
 	 */
-	const char	*secret_field;
 	int		 secret_reply;
 	/* If > 0, this request (retries included) ends after this many s. */
 	double		 max_seconds;

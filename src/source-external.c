@@ -163,8 +163,12 @@ ext_subject_url(struct vt_ctx *ctx, struct ext_priv *e, char **out)
 	req.headers = (const char *const *)e->headers;
 	req.retry = 1;
 	req.local_identity = 1;	/* Azure's and AWS's plain-http endpoints */
-	req.secret_field = e->field;
-	req.secret_reply = e->field == NULL;
+	/*
+	 * The trace shows none of the reply: a reply whose JSON lacks the
+	 * named field, or that is text where JSON was expected, is still
+	 * the token, and nothing knows its value yet to mask it by.
+	 */
+	req.secret_reply = 1;
 	what = xasprintf("'%s'", e->where);
 	if ((r = http_request(ctx, &req, &resp)) != 0)
 		goto out;
