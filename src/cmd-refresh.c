@@ -48,7 +48,8 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 	struct source	*src = NULL;
 	struct token	 tok = { 0 };
 	enum shell	 sh = SHELL_DOTENV;
-	char		*text = NULL, *n1 = NULL, *n2 = NULL, when[32], *line, *esc;
+	char		*text = NULL, *n1 = NULL, *n2 = NULL, when[32], life[96];
+	char		*line, *esc;
 	int		 r;
 
 	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
@@ -78,11 +79,18 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 		 * from files, and a planted newline or terminal escape must
 		 * not forge a line in cron's mail.
 		 */
-		line = xasprintf("profile '%s': %s %s, token valid until %s "
-		    "(%ld min)%s%s%s%s", ctx->profile.value, src->ops->type,
-		    src->identity != NULL ? src->identity : "?",
-		    output_rfc3339(tok.expires_at, when, sizeof when),
-		    (long)(tok.expires_at - time(NULL)) / 60,
+		/* An API key has no expiry (expires_at 0). */
+		if (tok.expires_at > 0)
+			snprintf(life, sizeof life, "token valid until %s "
+			    "(%ld min)", output_rfc3339(tok.expires_at, when,
+			    sizeof when), (long)(tok.expires_at - time(NULL)) /
+			    60);
+		else
+			snprintf(life, sizeof life, "an API key, which does "
+			    "not expire");
+		line = xasprintf("profile '%s': %s %s, %s%s%s%s%s",
+		    ctx->profile.value, src->ops->type,
+		    src->identity != NULL ? src->identity : "?", life,
 		    n1 != NULL ? "; " : "", n1 != NULL ? n1 : "",
 		    n2 != NULL ? "; " : "", n2 != NULL ? n2 : "");
 		esc = log_escape(line, strlen(line));

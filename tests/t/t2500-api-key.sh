@@ -42,6 +42,12 @@ is "$VT_OUT" "$KEY1" "prints the key"
 is "$VT_ERR" "" "nothing on stderr"
 is "$(mock_count /token)" 0 "nothing was minted"
 
+# refresh with a key: nothing to refresh, and no made-up expiry.
+vt refresh
+vt_ok "refresh with GOOGLE_API_KEY"
+like "$VT_OUT" 'an API key, which does not expire' "refresh says a key does not expire"
+unlike "$VT_OUT" '1970|valid until' "and shows no expiry"
+
 vt token --json
 vt_ok "token --json with a key"
 is "$(json_get "$T/out" access_token)" "$KEY1" "access_token is the key"
