@@ -34,7 +34,8 @@ curl ca-certificates"
 # And to test it: every shell whose quoting `env --shell` promises, a real
 # keyring on a private bus, valgrind, procps (pgrep) and man page lint.
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
-util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi"
+util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
+clang libclang-rt-dev"
 
 # The minting tests run again with valgrind in front of vtoken.
 VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
@@ -168,6 +169,9 @@ check() {
 	p1=$!
 	run_check "$top/build-asan" check >"$top/build-asan/check.out" 2>&1 &
 	p2=$!
+	# Every fuzzing harness for 15 s, two at a time (tests/fuzz/README).
+	run_check "$top/build" fuzz-smoke >"$top/build/fuzz.out" 2>&1 &
+	p3=$!
 	# valgrind in front of every run of vtoken in the minting tests.
 	run_check "$top/build" check TEST_SUITE_LOG=valgrind-suite.log \
 	    TESTS="'$VALGRIND_TESTS'" \
@@ -178,12 +182,13 @@ check() {
 	demo_status=0
 	isolated "sh '$top/contrib/quickstart.sh' demo" \
 	    >"$top/build/demo.out" 2>&1 || demo_status=$?
-	wait $p1 $p2
+	wait $p1 $p2 $p3
 	passed=0
 	failed=0
 	tally_dist "$top/build-dist"
 	tally "$top/build-asan/test-suite.log"
 	tally "$top/build/valgrind-suite.log"
+	tally_fuzz "$top/build/fuzz-smoke.log"
 	if [ "$demo_status" -eq 0 ] && grep -q 'The demo worked' "$top/build/demo.out"; then
 		passed=$((passed + 1))
 	else
@@ -194,6 +199,16 @@ check() {
 	say "the passes took $(($(date +%s) - t0)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
+}
+
+# tally_fuzz LOG: make fuzz-smoke's harnesses, one test each.
+tally_fuzz() {
+	tally "$1"
+	if [ -f "$1" ]; then
+		grep -E '^(ok|not ok|#   )' "$1" >&2 || true
+	else
+		tail -n 20 "$top/build/fuzz.out" >&2
+	fi
 }
 
 # tally_dist DIR: distcheck's suite, from the summary it printed (its

@@ -184,9 +184,9 @@ cf_string(json_object *obj, const char *name)
 	return json_object_get_string(v);
 }
 
-/* Parse an entry; tok may be NULL (list).  0, or -1 if it is not one. */
-static int
-cf_parse(const char *buf, size_t len, const char *key, struct token *tok,
+/* Parse an entry (cache.h); tok may be NULL (list). */
+int
+cache_file_parse(const char *buf, size_t len, const char *key, struct token *tok,
     struct cache_entry *meta)
 {
 	json_tokener	*jt;
@@ -263,7 +263,7 @@ cf_read(int dfd, const char *key, struct token *tok, struct cache_entry *meta)
 		    file_strerror(errno, CF_MAX));
 		goto out;
 	}
-	if (cf_parse(buf, len, key, tok, meta) != 0) {
+	if (cache_file_parse(buf, len, key, tok, meta) != 0) {
 		log_info("cache entry '%s' does not parse; it will be "
 		    "replaced", name);
 		goto out;

@@ -87,6 +87,12 @@ int	 cache_fresh(time_t now, time_t issued_at, time_t expires_at,
 
 /* The file backend's directory: $XDG_CACHE_HOME/vtoken or ~/.cache/vtoken. */
 char	*cache_file_dir(void);
+/*
+ * Parse a file-cache entry (len bytes) that should be key's: 0 with tok
+ * and meta filled (either may be NULL), or -1 if it is not one.  Pure.
+ */
+int	 cache_file_parse(const char *buf, size_t len, const char *key,
+	    struct token *tok, struct cache_entry *meta);
 
 void	 cache_entry_release(struct cache_entry *e);
 void	 cache_entries_free(struct cache_entry *v, size_t n);

@@ -268,7 +268,7 @@ iam_transient(long status)
 }
 
 /* Turn a generateAccessToken error reply into one line and a code. */
-static int
+int
 iam_error(const struct http_response *resp, const char *target,
     const char *caller, int ndelegates)
 {
@@ -360,7 +360,7 @@ iam_request_body(char *const *scopes, char *const *delegates, long lifetime)
 }
 
 /* Parse a 200 reply: accessToken and expireTime. */
-static int
+int
 iam_parse_reply(const char *body, size_t len, const char *target,
     struct token *tok)
 {

@@ -54,6 +54,19 @@ const char *iam_user_universe(const struct vt_ctx *ctx);
 int	 iam_parse_time(const char *s, time_t *out);
 
 /*
+ * generateAccessToken's replies, for iam_generate_token (and the fuzzing
+ * harnesses).  iam_parse_reply: a 200 reply's accessToken and expireTime
+ * into tok, or VT_ERR_*.  iam_error: a failed reply as one line and a
+ * code; caller and ndelegates shape the advice for a 403.  Pure.
+ */
+struct http_response;
+struct token;
+int	 iam_parse_reply(const char *body, size_t len, const char *target,
+	    struct token *tok);
+int	 iam_error(const struct http_response *resp, const char *target,
+	    const char *caller, int ndelegates);
+
+/*
  * The e-mail in an IAM generateAccessToken URL (between the last '/'
  * and ":generateAccessToken"), newly allocated, or NULL.  Pure.
  */
