@@ -26,6 +26,7 @@ SH_TESTS += \
 	tests/t/t3000-env-shells.sh \
 	tests/t/t9000-exit-status.sh \
 	tests/t/t9100-leaks.sh \
+	tests/t/t9110-leak-scan.sh \
 	tests/t/t9200-man.sh \
 	tests/t/t2700-impersonation.sh \
 	tests/t/t2800-external-account.sh
