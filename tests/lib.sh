@@ -411,6 +411,22 @@ make_user_file() {
 	"$PYTHON3" "$MOCKCTL" user-file "$@" || bail_out "make_user_file failed"
 }
 
+# ext_file PATH CREDENTIAL_SOURCE_JSON [EXTRA MEMBERS] [AUDIENCE]: an
+# external_account credential file whose token_url is the mock's STS; the
+# audience defaults to the caller's $AUD, the subject token type is $JWT.
+ext_file() {
+	cat >"$1" <<-EOT
+	{
+	  "type": "external_account",
+	  "audience": "${4:-$AUD}",
+	  "subject_token_type": "$JWT",
+	  "token_url": "$MOCK_URL/v1/token",
+	  ${3:+$3,}
+	  "credential_source": $2
+	}
+	EOT
+}
+
 # json_get FILE FIELD: print a (dotted) field of a JSON file; status 1 if
 # the file is not JSON or lacks the field.
 json_get() {

@@ -61,10 +61,12 @@ bad:
 	return NULL;
 }
 
-/* fish: one '...' word, in which \' and \\ are escapes, any other \ is
- * literal. */
+/*
+ * fish, and dotenv (python-dotenv, docker compose): one '...' word in
+ * which \' and \\ are escapes and any other backslash is literal.
+ */
 static char *
-read_fish(const char *q)
+read_quoted_escapes(const char *q)
 {
 	size_t	 n = strlen(q);
 	char	*v, *o;
@@ -114,31 +116,6 @@ bad:
 	return NULL;
 }
 
-/* dotenv (python-dotenv, docker compose): '...' in which \\ and \' are
- * escapes. */
-static char *
-read_dotenv(const char *q)
-{
-	size_t	 n = strlen(q);
-	char	*v, *o;
-
-	if (n < 2 || q[0] != '\'' || q[n - 1] != '\'')
-		return NULL;
-	o = v = xmalloc(n);
-	for (q++, n -= 2; n > 0; q++, n--) {
-		if (*q == '\\' && n > 1 && (q[1] == '\\' || q[1] == '\'')) {
-			*o++ = *++q;
-			n--;
-		} else if (*q == '\'') {
-			free(v);
-			return NULL;
-		} else
-			*o++ = *q;
-	}
-	*o = '\0';
-	return v;
-}
-
 /* JSON: json-c reads the string. */
 static char *
 read_json(const char *q)
@@ -165,11 +142,11 @@ read_back(enum shell sh, const char *q)
 	case SHELL_CSH:
 		return read_sh(q, 1);
 	case SHELL_FISH:
-		return read_fish(q);
+		return read_quoted_escapes(q);
 	case SHELL_POWERSHELL:
 		return read_powershell(q);
 	case SHELL_DOTENV:
-		return read_dotenv(q);
+		return read_quoted_escapes(q);
 	case SHELL_JSON:
 		return read_json(q);
 	}

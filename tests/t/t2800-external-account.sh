@@ -23,19 +23,6 @@ mock_set iam "{\"accounts\": {\"$WIF\": {}}}"
 printf '%s\n' "$SUBJ" >"$T/subject.txt"
 printf '{"id_token": "%s", "other": 1}' "$SUBJ" >"$T/subject.json"
 
-# ext_file PATH CREDENTIAL_SOURCE_JSON [EXTRA MEMBERS] [AUDIENCE]
-ext_file() {
-	cat >"$1" <<-EOT
-	{
-	  "type": "external_account",
-	  "audience": "${4:-$AUD}",
-	  "subject_token_type": "$JWT",
-	  "token_url": "$MOCK_URL/v1/token",
-	  ${3:+$3,}
-	  "credential_source": $2
-	}
-	EOT
-}
 
 # -- file: text and json ------------------------------------------------------------
 

@@ -90,19 +90,6 @@ VTOKEN_IAM_ENDPOINT=$MOCK_URL
 GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1
 export VTOKEN_IAM_ENDPOINT GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES
 
-# ext_file PATH CREDENTIAL_SOURCE_JSON [EXTRA MEMBERS] [AUDIENCE]
-ext_file() {
-	cat >"$1" <<-EOT
-	{
-	  "type": "external_account",
-	  "audience": "${4:-$AUD}",
-	  "subject_token_type": "$JWT",
-	  "token_url": "$MOCK_URL/v1/token",
-	  ${3:+$3,}
-	  "credential_source": $2
-	}
-	EOT
-}
 printf '%s\n' "$SUBJ_FILE" >"$FX/subject.txt"
 printf '{"vt_other_field": "%s"}\n' "$SUBJ_FILE" >"$FX/subject-other.json"
 printf '%s\n' "$SUBJ_WRONG" >"$FX/subject-wrong.txt"
