@@ -753,7 +753,11 @@ kr_key_del(const char *profile)
 
 __attribute__((visibility("default")))
 const struct vt_keyring_api vt_keyring_api = {
-	.version = VT_KEYRING_API_VERSION,
+	.head = {
+		.version = VT_KEYRING_API_VERSION,
+		.host_version = VT_HOST_API_VERSION,
+		.bind = modhost_bind,
+	},
 	.open = kr_open,
 	.get = kr_get,
 	.put = kr_put,

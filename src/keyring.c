@@ -130,14 +130,12 @@ keyring_open(const struct vt_ctx *ctx, const char **why)
 		kr_state = -1;
 		if (!keyring_bus())
 			kr_why = "no session bus";
-		else if (module_load("keyring", "vt_keyring_api", &api) != 0) {
+		else if (module_load("keyring", "vt_keyring_api",
+		    VT_KEYRING_API_VERSION, &api) != 0) {
 			log_info("%s", vt_errmsg());
 			vt_err_clear();
-			kr_why = "the keyring module is not installed";
-		} else if (((const struct vt_keyring_api *)api)->version !=
-		    VT_KEYRING_API_VERSION)
-			kr_why = "the keyring module belongs to another version";
-		else if (((const struct vt_keyring_api *)api)->open(
+			kr_why = "the keyring module cannot be loaded";
+		} else if (((const struct vt_keyring_api *)api)->open(
 		    KEYRING_ALIVE_MS, keyring_busy_ms(ctx), &kr_why) == 0) {
 			kr = api;
 			kr_state = 1;

@@ -6,11 +6,12 @@
 #define VTOKEN_KEYRINGMOD_H
 
 #include "cache.h"
+#include "modhost.h"
 
-#define VT_KEYRING_API_VERSION	2
+#define VT_KEYRING_API_VERSION	3
 
 struct vt_keyring_api {
-	int	  version;
+	struct vt_module_head	head;
 	/*
 	 * Find out within alive_ms whether the session bus answers and a
 	 * Secret Service is on it; then connect and find an unlocked

@@ -117,18 +117,34 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* log_info (level 1) or log_debug (2), for the modules (modhost.h). */
+void
+log_vmsg(int level, const char *fmt, va_list ap)
+{
+	if (log_verbosity >= level)
+		log_vprint(level >= 2 ? "debug: " : "", fmt, ap);
+}
+
+int
+vt_verr(int code, const char *fmt, va_list ap)
+{
+	char	*msg;
+
+	msg = xvasprintf(fmt, ap);
+	free(log_errbuf);
+	log_errbuf = log_escape(msg, strlen(msg));
+	free(msg);
+	return code;
+}
+
 int
 vt_err(int code, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	code = vt_verr(code, fmt, ap);
 	va_end(ap);
-	free(log_errbuf);
-	log_errbuf = log_escape(msg, strlen(msg));
-	free(msg);
 	return code;
 }
 

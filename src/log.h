@@ -35,6 +35,11 @@ void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int	 vt_err(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	 vt_verr(int code, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
+/* log_info (level 1) or log_debug (level 2) with a va_list. */
+void	 log_vmsg(int level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 /* The recorded message, or NULL. */
 const char *vt_errmsg(void);
 void	 vt_err_clear(void);

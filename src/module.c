@@ -24,8 +24,12 @@
 #include <unistd.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "log.h"
+#include "modhost.h"
 #include "module.h"
+#include "output.h"
+#include "secret.h"
 
 #ifndef VT_MODULEDIR
 #define VT_MODULEDIR "/usr/local/lib/vtoken"
@@ -110,14 +114,32 @@ module_dir(const char **dir)
 	return 0;
 }
 
+/* What a module may call in the program (modhost.h). */
+static const struct vt_host_api module_host = {
+	.version = VT_HOST_API_VERSION,
+	.log_level = log_level,
+	.log_vmsg = log_vmsg,
+	.vt_verr = vt_verr,
+	.secret_wipe = secret_wipe,
+	.secret_free = secret_free,
+	.secret_freezero = secret_freezero,
+	.secret_notes = secret_notes,
+	.now_mono = vt_now_mono,
+	.token_valid = output_token_valid,
+	.token_release = token_release,
+	.cache_entry_release = cache_entry_release,
+};
+
 int
-module_load(const char *name, const char *sym, const void **api)
+module_load(const char *name, const char *sym, int version,
+    const void **api)
 {
-	const char	*dir;
-	char		 path[4096];
-	void		*h;
-	const void	*p;
-	int		 n, r;
+	const struct vt_module_head	*head;
+	const char			*dir;
+	char				 path[4096];
+	void				*h;
+	const void			*p;
+	int				 n, r;
 
 	*api = NULL;
 	if ((r = module_dir(&dir)) != 0)
@@ -145,6 +167,13 @@ module_load(const char *name, const char *sym, const void **api)
 		return vt_err(VT_ERR_INTERNAL, "vtoken's %s module '%s' has "
 		    "no '%s'; it belongs to another version", name, path,
 		    sym);
+	head = p;
+	if (head->version != version ||
+	    head->host_version != VT_HOST_API_VERSION)
+		return vt_err(VT_ERR_INTERNAL, "vtoken's %s module '%s' "
+		    "belongs to another version of vtoken; reinstall vtoken",
+		    name, path);
+	head->bind(&module_host);
 	/* The handle stays open for the life of the process. */
 	*api = p;
 	return 0;

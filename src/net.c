@@ -23,11 +23,9 @@ net_load(void)
 
 	if (net != NULL)
 		return 0;
-	if ((r = module_load("net", "vt_net_api", &api)) != 0)
+	if ((r = module_load("net", "vt_net_api", VT_NET_API_VERSION,
+	    &api)) != 0)
 		return r;
-	if (((const struct vt_net_api *)api)->version != VT_NET_API_VERSION)
-		return vt_err(VT_ERR_INTERNAL, "vtoken's net module belongs "
-		    "to another version; reinstall vtoken");
 	net = api;
 	return 0;
 }

@@ -9,7 +9,11 @@
 
 __attribute__((visibility("default")))
 const struct vt_net_api vt_net_api = {
-	.version = VT_NET_API_VERSION,
+	.head = {
+		.version = VT_NET_API_VERSION,
+		.host_version = VT_HOST_API_VERSION,
+		.bind = modhost_bind,
+	},
 	.request = http_request,
 	.global_cleanup = http_global_cleanup,
 	.jwt_sign_rs256 = jwt_sign_rs256,

@@ -7,12 +7,13 @@
 
 #include "http.h"
 #include "jwt.h"
+#include "modhost.h"
 
 /* Bumped whenever the table changes: a stale module is refused. */
-#define VT_NET_API_VERSION	2
+#define VT_NET_API_VERSION	3
 
 struct vt_net_api {
-	int	  version;
+	struct vt_module_head	head;
 	int	(*request)(struct vt_ctx *, const struct http_request *,
 		    struct http_response *);
 	void	(*global_cleanup)(void);

@@ -67,6 +67,31 @@ else
 	skip "chown needs root" 2
 fi
 
+# -- the boundary (modhost.h) ------------------------------------------------------
+
+# The program exports no function of its own; each module exports only
+# its table and needs nothing from the program by name (it was linked
+# with -z defs; this also catches a stale build that was not).
+if command -v nm >/dev/null 2>&1; then
+	exported=$(nm -D --defined-only "$VT_BUILDDIR/src/vtoken" |
+	    awk '$2 ~ /^[TtWi]$/ { print $3 }')
+	is "$exported" "" "the program exports no function"
+	for m in net keyring; do
+		so=$VT_BUILDDIR/src/vtoken-$m.so
+		is "$(nm -D --defined-only "$so" | awk '$2 != "A" { print $3 }')" \
+		    "vt_${m}_api" "vtoken-$m.so exports its table alone"
+		# Undefined symbols: the libraries' (versioned, or GLib's,
+		# json-c's, libsecret's), never one of the program's.
+		own=$(nm -D --undefined-only "$so" | awk '{ print $2 }' |
+		    grep -E '^(log_|vt_|secret_(wipe|free|freezero|notes?)$|x(malloc|calloc|strn?dup|v?asprintf|reallocarray)$|http_|cache_|token_|output_|jwt_|oauth_)' || true)
+		is "$own" "" "vtoken-$m.so needs nothing from the program by name"
+	done
+	readelf -d "$VT_BUILDDIR/src/vtoken-net.so" 2>/dev/null | grep -q 'libjson-c'
+	ok $? "vtoken-net.so names json-c, which it uses, as needed"
+else
+	skip "nm is not installed" 7
+fi
+
 # A copy of the program elsewhere does not look beside itself (nor in
 # the build tree): only in the configured module directory.
 mkdir -p "$T/bin"

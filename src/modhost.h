@@ -1,0 +1,54 @@
+/*
+ * modhost.h: the boundary between the program and its modules (module.h),
+ * both ways, and nothing else crosses it.
+ *
+ * A module exports one table (netmod.h, keyringmod.h) that starts with a
+ * struct vt_module_head; module_load() checks its version and hands the
+ * module the program's struct vt_host_api, the few program functions a
+ * module calls back: logging and the recorded error (program state), the
+ * noted secrets the trace masks (program state), wiping, and the token
+ * and cache-entry helpers.  modhost.c, built into each module, defines
+ * those functions there by forwarding to the table, so module code calls
+ * log_debug() or vt_err() as the program's code does.  The program
+ * exports no symbol, and the modules are linked with -z defs: a module
+ * that needs anything else from the program does not link.
+ */
+#ifndef VTOKEN_MODHOST_H
+#define VTOKEN_MODHOST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct token;
+struct cache_entry;
+
+/* Bumped whenever struct vt_host_api changes. */
+#define VT_HOST_API_VERSION	1
+
+struct vt_host_api {
+	int	  version;
+	int	(*log_level)(void);
+	/* level 1: log_info, 2: log_debug. */
+	void	(*log_vmsg)(int level, const char *fmt, va_list ap);
+	int	(*vt_verr)(int code, const char *fmt, va_list ap);
+	void	(*secret_wipe)(void *p, size_t len);
+	void	(*secret_free)(char *s);
+	void	(*secret_freezero)(void *p, size_t len);
+	size_t	(*secret_notes)(const char *const **v, const size_t **len);
+	double	(*now_mono)(void);
+	int	(*token_valid)(const char *tok);
+	void	(*token_release)(struct token *tok);
+	void	(*cache_entry_release)(struct cache_entry *e);
+};
+
+/* The start of every module's table. */
+struct vt_module_head {
+	int	  version;	/* the module's own table version */
+	int	  host_version;	/* VT_HOST_API_VERSION it was built with */
+	void	(*bind)(const struct vt_host_api *host);
+};
+
+/* modhost.c: a module's bind(). */
+void	 modhost_bind(const struct vt_host_api *host);
+
+#endif /* VTOKEN_MODHOST_H */
