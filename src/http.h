@@ -121,20 +121,6 @@ int	 http_url_host(const char *url, const char *what, char **host);
  */
 char	*http_form_encode(const char *const *kv);
 
-/*
- * Copy data (a header block, a request or reply body, curl's own text)
- * with credentials masked, for the -vvv trace: the values of the
- * Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Goog-Api-Key
- * and X-Goog-IAM-Authorization-Token headers, and of form fields and JSON
- * string members named access_token, refresh_token, id_token,
- * client_secret, password, code, code_verifier, device_code, assertion,
- * subject_token, actor_token, private_key, token, accessToken,
- * saml_response, key or api_key become "[redacted, N bytes]".  Returns a
- * NUL-terminated string the caller frees; it is not escaped (log.c does
- * that).
- */
-char	*http_redact(const char *data, size_t len);
-
 /* libcurl's global set-up (done by the first request) and tear-down. */
 void	 http_global_init(void);
 void	 http_global_cleanup(void);

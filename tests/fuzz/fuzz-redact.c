@@ -1,5 +1,5 @@
 /*
- * fuzz-redact: the -vvv trace's redaction (http_redact).  The first line
+ * fuzz-redact: the -vvv trace's redaction (redact_trace).  The first line
  * is a secret vtoken has read (secret_note); the rest is a header block
  * or body.  Property: the secret never appears in the output outside a
  * "[redacted, N bytes]" mask.  Only for a secret with a digit in it (as
@@ -14,6 +14,7 @@
 #include "vtoken.h"
 #include "fuzz.h"
 #include "http.h"
+#include "redact.h"
 #include "log.h"
 #include "secret.h"
 
@@ -50,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	secret = fuzz_line(&data, &size);
 	n = strlen(secret);
 	secret_note(secret, n);
-	out = http_redact((const char *)data, size);
+	out = redact_trace((const char *)data, size);
 	if (n >= SECRET_NOTE_MIN && strpbrk(secret, "0123456789") != NULL)
 		for (p = strstr(out, secret); p != NULL;
 		    p = strstr(p + 1, secret))

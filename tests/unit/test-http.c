@@ -24,6 +24,7 @@
 
 #include "vtoken.h"
 #include "http.h"
+#include "redact.h"
 #include "log.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -262,20 +263,20 @@ test_redact_by_value(void **state)
 	char	*r;
 
 	(void)state;
-	r = http_redact(split, sizeof split - 1);
+	r = redact_trace(split, sizeof split - 1);
 	assert_null(strstr(r, "ya29.abcdefghijkl"));
 	assert_non_null(strstr(r, "[redacted, 17 bytes]"));
 	free(r);
 	/* Not noted while the trace is off: nothing is kept. */
 	log_init(0);
 	secret_note("s3cr3t-value-123", 16);
-	r = http_redact(odd, sizeof odd - 1);
+	r = redact_trace(odd, sizeof odd - 1);
 	assert_non_null(strstr(r, "s3cr3t-value-123"));
 	free(r);
 	log_init(3);
 	secret_note("s3cr3t-value-123", 16);
 	secret_note("short", 5);	/* too short to mask by value */
-	r = http_redact(odd, sizeof odd - 1);
+	r = redact_trace(odd, sizeof odd - 1);
 	assert_null(strstr(r, "s3cr3t"));
 	assert_string_equal(r, "{\"count\": 1, \"weird\": \"[redacted, 16 "
 	    "bytes]\"}\necho [redacted, 16 bytes] again");
@@ -334,7 +335,7 @@ check_redact(const char *s, const char *secret, const char *keep)
 {
 	char	*r;
 
-	r = http_redact(s, strlen(s));
+	r = redact_trace(s, strlen(s));
 	if (secret != NULL && strstr(r, secret) != NULL)
 		fail_msg("'%s' leaked in '%s'", secret, r);
 	if (secret != NULL && strstr(r, "[redacted") == NULL)
@@ -376,7 +377,7 @@ test_redact_headers(void **state)
 	    "Content-Type: application/json\r\n");
 	check_redact("X-Authorization-Hint: visible\r\n", NULL, "visible");
 
-	r = http_redact(hdr, strlen(hdr));
+	r = redact_trace(hdr, strlen(hdr));
 	assert_null(strstr(r, "SECRET1"));
 	assert_null(strstr(r, "U0VDUkVUMg"));
 	assert_null(strstr(r, "SECRET3"));
@@ -460,7 +461,7 @@ test_redact_json(void **state)
 	check_redact("{\"token_type\": \"Bearer\"}", NULL, "Bearer");
 	check_redact("{\"grant_type\": \"token\"}", NULL, "\"token\"}");
 
-	r = http_redact(reply, strlen(reply));
+	r = redact_trace(reply, strlen(reply));
 	assert_null(strstr(r, "SECRET"));
 	assert_non_null(strstr(r, "\"expires_in\": 3599,\n"));
 	assert_non_null(strstr(r, "\"token_type\": \"Bearer\",\n"));
@@ -468,10 +469,10 @@ test_redact_json(void **state)
 	    "\"access_token\": \"[redacted, 11 bytes]\""));
 	free(r);
 
-	r = http_redact("", 0);
+	r = redact_trace("", 0);
 	assert_string_equal(r, "");
 	free(r);
-	r = http_redact("plain text\nline two", 19);
+	r = redact_trace("plain text\nline two", 19);
 	assert_string_equal(r, "plain text\nline two");
 	free(r);
 }
