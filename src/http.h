@@ -1,7 +1,8 @@
 /*
  * http.h: HTTP for the token flows.  http.c is the only user of libcurl
  * and lives in the vtoken-net module, loaded on the first request (see
- * net.c); httputil.c holds the parts every call needs without libcurl.
+ * net.c); httputil.c holds the parts callers need without libcurl, and
+ * url.h the rules every URL obeys.
  *
  * Rules every request obeys: https:// to any host, plain http:// only to
  * loopback (127.0.0.0/8, ::1, localhost); certificates always verified
@@ -16,6 +17,8 @@
 #define VTOKEN_HTTP_H
 
 #include <stddef.h>
+
+#include "url.h"
 
 struct vt_ctx;
 
@@ -73,46 +76,6 @@ int	 http_request(struct vt_ctx *ctx, const struct http_request *req,
 	    struct http_response *resp);
 /* Wipe and free the body; the struct may be reused. */
 void	 http_response_release(struct http_response *resp);
-
-/*
- * 0 if url may be used for a request: https://, or http:// to a loopback
- * host.  Otherwise VT_ERR_CRED with a message that names what (e.g.
- * "token_uri") and the rule.  A URL with userinfo, whitespace or control
- * characters is refused too.
- */
-int	 http_url_check(const char *url, const char *what);
-/*
- * The same, with flags allowing plain http:// to more hosts: the
- * metadata host (HTTP_URL_METADATA), link-local address literals,
- * 169.254.0.0/16 and fe80::/10, never a name (HTTP_URL_LINK_LOCAL, for
- * a local identity endpoint such as Azure's).
- */
-#define HTTP_URL_METADATA	1
-#define HTTP_URL_LINK_LOCAL	2
-int	 http_url_check_flags(const char *url, const char *what, int flags);
-/* 1 if plain http:// may go to host under flags; else the error. */
-int	 http_plain_ok(const char *host, int flags);
-int	 http_plain_err(const char *url, const char *what, int flags);
-/* 1 if the URL's host is loopback (127.0.0.0/8, [::1], localhost). */
-int	 http_url_is_loopback(const char *url);
-/* 1 if host (a bare name or address, IPv6 with or without []) is. */
-int	 http_host_is_loopback(const char *host);
-/* 1 if host is a link-local address literal (never a name). */
-int	 http_host_is_link_local(const char *host);
-/*
- * 1 if host (no port) is the metadata server's: 169.254.169.254,
- * metadata.google.internal, or the host of $GCE_METADATA_HOST or
- * $GCE_METADATA_IP.  Plain http:// is allowed to it only for requests
- * with the metadata flag, never for a URL from a credential file.
- */
-int	 http_metadata_host(const char *host);
-/*
- * http_url_check, and on success *host is the URL's host as curl parses
- * it (lower-case as given; IPv6 in brackets), which the caller frees:
- * the parse a request connects by, so a rule on the host is checked on
- * what is connected to.  In the program it loads the net module.
- */
-int	 http_url_host(const char *url, const char *what, char **host);
 
 /*
  * Build an application/x-www-form-urlencoded body from name/value pairs
