@@ -121,6 +121,17 @@ keyring_busy_ms(const struct vt_ctx *ctx)
 	return left > KEYRING_ALIVE_MS ? (int)left : KEYRING_ALIVE_MS;
 }
 
+/* Whether configure found libsecret and built the keyring module. */
+static int
+keyring_built(void)
+{
+#ifdef VT_HAVE_KEYRING
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 int
 keyring_open(const struct vt_ctx *ctx, const char **why)
 {
@@ -128,7 +139,9 @@ keyring_open(const struct vt_ctx *ctx, const char **why)
 
 	if (kr_state == 0) {
 		kr_state = -1;
-		if (!keyring_bus())
+		if (!keyring_built())
+			kr_why = "this vtoken was built without libsecret";
+		else if (!keyring_bus())
 			kr_why = "no session bus";
 		else if (module_load("keyring", "vt_keyring_api",
 		    VT_KEYRING_API_VERSION, &api) != 0) {

@@ -399,6 +399,22 @@ gen_ca_and_cert() {
 	} >"$vt_d/openssl.log" 2>&1 || bail_out "making the test CA failed"
 }
 
+# keyring_missing [TOOL...]: why the keyring cannot be tested here (the
+# module was not built, configure --without-libsecret, or a tool is not
+# installed), on stdout; nothing when it can.
+keyring_missing() {
+	if [ ! -f "$VT_BUILDDIR/src/vtoken-keyring.so" ]; then
+		echo "vtoken was built without libsecret (no keyring module)"
+		return
+	fi
+	for vt_tool in "$@"; do
+		command -v "$vt_tool" >/dev/null 2>&1 || {
+			echo "no $vt_tool (install dbus, gnome-keyring, libsecret-tools)"
+			return
+		}
+	done
+}
+
 # make_sa_file PATH EMAIL KEY TOKEN_URI [PROJECT [KEY_ID]]: a
 # service_account credential file (mode 0600).
 make_sa_file() {

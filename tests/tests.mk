@@ -1,5 +1,33 @@
+# Every test is listed here (the fuzzing harnesses' replay in
+# tests/fuzz/fuzz.mk).  Included by Makefile.am.
+#
+# Unit tests: cmocka, one program per tests/unit/test-NAME.c, linked with
+# both halves of the code (the program's library and the net module's
+# sources) by the default LDADD.
+LDADD = src/libvtoken.a src/libvtnet.a src/libvtoken.a $(LIB_LIBS) \
+	$(NET_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS = \
+	tests/unit/test-apikey \
+	tests/unit/test-cache \
+	tests/unit/test-config \
+	tests/unit/test-credfile \
+	tests/unit/test-federation \
+	tests/unit/test-file \
+	tests/unit/test-gitcred \
+	tests/unit/test-http \
+	tests/unit/test-jwt \
+	tests/unit/test-log \
+	tests/unit/test-oauth \
+	tests/unit/test-options \
+	tests/unit/test-output \
+	tests/unit/test-vertex
+if HAVE_CMOCKA
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
+
 # Integration tests: each script runs the built vtoken against the mock
-# Google endpoints (tests/mock/) on loopback.  Included by Makefile.am.
+# Google endpoints (tests/mock/) on loopback.
 # The scripts source tests/lib.sh; keys, CAs and private HOMEs are made at
 # run time under tests/tmp/ in the build directory.
 SH_TESTS = \

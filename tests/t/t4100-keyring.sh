@@ -10,11 +10,9 @@
 # shellcheck source=tests/lib.sh
 . "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 
-for tool in dbus-run-session dbus-daemon dbus-send gnome-keyring-daemon \
-    secret-tool; do
-	command -v "$tool" >/dev/null 2>&1 ||
-	    skip_all "no $tool (install dbus, gnome-keyring, libsecret-tools)"
-done
+why=$(keyring_missing dbus-run-session dbus-daemon dbus-send \
+    gnome-keyring-daemon secret-tool)
+[ -z "$why" ] || skip_all "$why"
 
 SA=vt-keyring@vt-test.iam.gserviceaccount.com
 CP=https://www.googleapis.com/auth/cloud-platform

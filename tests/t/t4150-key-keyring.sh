@@ -14,6 +14,8 @@ vt_bus=${DBUS_SESSION_BUS_ADDRESS-}
 # shellcheck source=tests/lib.sh
 . "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 
+why=$(keyring_missing)
+[ -z "$why" ] || skip_all "$why"
 [ -n "${VT_IN_BUS-}" ] && [ -n "$vt_bus" ] ||
 	skip_all "needs dbus-run-session and gnome-keyring-daemon"
 DBUS_SESSION_BUS_ADDRESS=$vt_bus

@@ -129,10 +129,8 @@ kr_flight() {
 	fi
 }
 
-if command -v dbus-run-session >/dev/null 2>&1 &&
-    command -v gnome-keyring-daemon >/dev/null 2>&1 &&
-    command -v dbus-send >/dev/null 2>&1 && command -v pgrep >/dev/null 2>&1
-then
+why=$(keyring_missing dbus-run-session gnome-keyring-daemon dbus-send pgrep)
+if [ -z "$why" ]; then
 	# Each of 200 waits for the ones before it; --timeout bounds that.
 	long=120s
 	kr_flight "$T/keyring-50" 50 0 --cache keyring
@@ -140,7 +138,7 @@ then
 	kr_flight "$T/auto-200" 200 0 --cache auto --timeout "$long"
 	kr_flight "$T/keyring-stopped" 50 1 --cache keyring
 else
-	skip "no dbus-run-session, dbus-send, pgrep or gnome-keyring-daemon" 29
+	skip "$why" 29
 fi
 
 done_testing

@@ -556,12 +556,10 @@ kr_dump() {
 	done
 }
 
-kr_skip=
-for tool in dbus-daemon dbus-send gnome-keyring-daemon secret-tool; do
-	command -v "$tool" >/dev/null 2>&1 || kr_skip="no $tool"
-done
+kr_skip=$(keyring_missing dbus-daemon dbus-send gnome-keyring-daemon \
+    secret-tool)
 if [ -n "$kr_skip" ]; then
-	skip "keyring: $kr_skip (install dbus, gnome-keyring, libsecret-tools)"
+	skip "keyring: $kr_skip"
 else
 	mkdir -p "$T/kr"
 	dbus-daemon --session --address="unix:path=$T/kr/bus" --fork \
