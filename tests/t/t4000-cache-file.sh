@@ -378,7 +378,18 @@ vt token
 vt status
 vt_ok "status"
 like "$VT_OUT" "^cache: +file \\($CDIR\\)" "shows the file cache and where"
-like "$VT_OUT" "keyring unavailable: no session bus" "and why not the keyring"
+if [ -f "$VT_BUILDDIR/src/vtoken-keyring.so" ]; then
+	like "$VT_OUT" "keyring unavailable: no session bus" \
+	    "and why not the keyring"
+	skip "configure --without-libsecret: the keyring module is built" 3
+else
+	like "$VT_OUT" "keyring unavailable: this vtoken was built without libsecret" \
+	    "and why not the keyring"
+	vt --cache keyring token
+	vt_fails 3 "--cache keyring without the keyring module: exit 3"
+	like "$VT_ERR" "built without libsecret" "and says why"
+	vt status
+fi
 like "$VT_OUT" "token cached until [0-9T:-]+Z \\([0-9]+ min left\\)" \
     "and that a token is cached"
 unlike "$VT_OUT" 'ya29' "never the token"
