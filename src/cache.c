@@ -4,12 +4,8 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,65 +155,50 @@ cache_jitter(long min_ttl)
 	return (long)g_random_int_range(0, (gint32)max + 1);
 }
 
-/* A directory for lock files: ours and private, created if need be. */
+/*
+ * The directory for lock files, open: $XDG_RUNTIME_DIR/vtoken (memory,
+ * gone at logout), else the cache directory.  -1 when neither will do.
+ */
 static int
-cache_lock_dir_ok(const char *path)
+cache_lock_dir(void)
 {
-	struct stat	st;
+	char	*dir;
+	int	 dfd = -1;
 
-	(void)mkdir(path, 0700);
-	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-		return 0;
-	return 1;
+	if ((dir = file_xdg_dir("XDG_RUNTIME_DIR", NULL)) != NULL &&
+	    file_dir_open(dir, FILE_MKDIR, &dfd) != FILE_OK)
+		dfd = -1;
+	free(dir);
+	if (dfd == -1 && (dir = cache_file_dir()) != NULL) {
+		/* The cache's parents may not exist yet on a first run. */
+		if (file_dir_open(dir, FILE_MKDIR | FILE_PARENTS, &dfd) !=
+		    FILE_OK)
+			dfd = -1;
+		free(dir);
+	}
+	return dfd;
 }
 
 /*
- * Take the per-key lock: $XDG_RUNTIME_DIR/vtoken/<key>.lock, else in the
- * cache directory.  Waits until ctx's deadline; returns the descriptor
- * (closing it releases the lock, as a process's death does), or -1 when
- * no lock could be had (the caller goes on without one).
+ * Take the per-key lock, <key>.lock in cache_lock_dir().  Waits until
+ * ctx's deadline; returns the descriptor (closing it releases the lock,
+ * as a process's death does), or -1 when no lock could be had (the
+ * caller goes on without one).
  */
 static int
 cache_lock(struct vt_ctx *ctx, const char *key)
 {
-	const char	*rt;
-	char		*dir = NULL, *path = NULL;
-	int		 fd = -1;
+	char	name[80], why[64] = "no private directory for it";
+	int	dfd, fd = -1;
 
-	if ((rt = getenv("XDG_RUNTIME_DIR")) != NULL && rt[0] == '/') {
-		dir = xasprintf("%s/vtoken", rt);
-		if (!cache_lock_dir_ok(dir)) {
-			free(dir);
-			dir = NULL;
-		}
+	if ((dfd = cache_lock_dir()) != -1) {
+		snprintf(name, sizeof name, "%s.lock", key);
+		fd = file_lock(dfd, name, ctx_remaining(ctx), why, sizeof why);
+		close(dfd);
 	}
-	if (dir == NULL) {
-		if ((dir = cache_file_dir()) == NULL)
-			return -1;
-		/* The parent may not exist yet on a first run. */
-		if ((path = strrchr(dir, '/')) != NULL) {
-			*path = '\0';
-			(void)mkdir(dir, 0700);
-			*path = '/';
-			path = NULL;
-		}
-		if (!cache_lock_dir_ok(dir))
-			goto out;
-	}
-	path = xasprintf("%s/%s.lock", dir, key);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		goto out;
-	if (file_lock_wait(fd, ctx_remaining(ctx)) != 0) {
-		close(fd);
-		fd = -1;
-	}
-out:
-	if (fd == -1)
-		log_info("no lock for the cache entry; minting without one");
-	free(path);
-	free(dir);
+		log_info("no lock for the cache entry (%s); minting without "
+		    "one", why);
 	return fd;
 }
 

@@ -12,8 +12,6 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -295,38 +293,23 @@ subject_env(const struct subject_exec *se)
 	return env;
 }
 
-/* Take the lock next to the output file, waiting until the deadline. */
+/*
+ * Take the lock next to the output file, waiting until the deadline.  In
+ * a shared directory another user could hold it to block us: file_lock()
+ * refuses one that is not private.  Not fatal either way: the program
+ * still runs, only unserialised.
+ */
 static int
 subject_lock(struct vt_ctx *ctx, const char *output_file)
 {
-	char		*path, whybuf[64];
-	const char	*why;
-	int		 fd;
+	char	*path, why[64];
+	int	 fd;
 
 	path = xasprintf("%s.lock", output_file);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-	    0600);
-	if (fd == -1) {
-		/* Not fatal: the program still runs, only unserialised. */
-		log_info("cannot open lock file '%s': %s; running without it",
-		    path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	/* In a shared directory another user could hold it to block us. */
-	if ((why = file_untrusted(fd, whybuf, sizeof whybuf)) != NULL) {
+	fd = file_lock(AT_FDCWD, path, ctx_remaining(ctx), why, sizeof why);
+	if (fd == -1)
 		log_info("ignoring lock file '%s': %s; running without it",
 		    path, why);
-		close(fd);
-		free(path);
-		return -1;
-	}
-	if (file_lock_wait(fd, ctx_remaining(ctx)) != 0) {
-		log_info("cannot lock '%s'; running without it", path);
-		close(fd);
-		free(path);
-		return -1;
-	}
 	free(path);
 	return fd;
 }
@@ -342,15 +325,15 @@ subject_read_cache(const char *output_file, const char *what, char **out)
 	int		 fd, expired, r;
 
 	*out = NULL;
-	fd = open(output_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd == -1)
+	if ((fd = file_open_read(AT_FDCWD, output_file, FILE_NOFOLLOW)) == -1)
 		return 0;
 	/*
-	 * The cache's rules: in a shared directory another user could
-	 * plant an unexpired response carrying their own subject token.
+	 * In a shared directory another user could plant an unexpired
+	 * response carrying their own subject token.  The program writes
+	 * it with its own umask, so it need not be private: only ours and
+	 * not writable by anyone else.
 	 */
-	if ((why = file_untrusted(fd, whybuf, sizeof whybuf)) != NULL) {
+	if ((why = file_untrusted(fd, 0, whybuf, sizeof whybuf)) != NULL) {
 		log_info("ignoring output_file '%s': %s", output_file, why);
 		close(fd);
 		return 0;
