@@ -7,7 +7,8 @@
  * directory, written to a temporary file and renamed over the old one so
  * a reader (or a kill -9) never sees half an entry.  An entry that is not
  * ours, not private, a symlink or does not parse is dropped: the next
- * store replaces it.
+ * store replaces it.  The checks and the write are file.c's; this file
+ * says what they mean for a cache.
  */
 #include "config.h"
 
@@ -39,111 +40,59 @@
 char *
 cache_file_dir(void)
 {
-	const char	*xdg, *home;
-
-	/* The XDG spec: a relative path is invalid and ignored. */
-	if ((xdg = getenv("XDG_CACHE_HOME")) != NULL && xdg[0] == '/')
-		return xasprintf("%s/vtoken", xdg);
-	if ((home = file_home()) == NULL)
-		return NULL;
-	return xasprintf("%s/.cache/vtoken", home);
+	return file_xdg_dir("XDG_CACHE_HOME", ".cache");
 }
 
-/* Check an open directory: ours, a directory, writable only by us. */
+/* The error for a cache directory that file_dir_open() refused with bad. */
 static int
-cf_check_dir(int fd, const char *path)
+cf_dir_err(const char *path, int bad)
 {
-	struct stat	st;
-
-	if (fstat(fd, &st) != 0)
-		return vt_err(VT_ERR_CONFIG, "cannot use cache directory "
+	switch (bad) {
+	case FILE_BAD_MKDIR:
+		return vt_err(VT_ERR_CONFIG, "cannot create cache directory "
 		    "'%s': %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
+	case FILE_BAD_LINK:
+		return vt_err(VT_ERR_CONFIG, "cannot open cache directory '%s': "
+		    "it is a symbolic link", path);
+	case FILE_BAD_TYPE:
 		return vt_err(VT_ERR_CONFIG, "cache directory '%s' is not a "
 		    "directory", path);
-	if (st.st_uid != geteuid())
+	case FILE_BAD_OWNER:
 		return vt_err(VT_ERR_CONFIG, "cache directory '%s' belongs "
 		    "to another user; remove it or set XDG_CACHE_HOME", path);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	case FILE_BAD_WRITABLE:
 		return vt_err(VT_ERR_CONFIG, "cache directory '%s' is "
 		    "writable by others; run 'chmod 700 %s'", path, path);
-	/*
-	 * Ours, and nobody else could have put anything in it: only
-	 * readable by others (made by hand, or by an old umask).  Make it
-	 * private, as the entries in it are.
-	 */
-	if ((st.st_mode & 077) != 0) {
-		if (fchmod(fd, st.st_mode & 0700) != 0)
-			return vt_err(VT_ERR_CONFIG, "cache directory '%s' is "
-			    "readable by others and cannot be made private: "
-			    "%s", path, strerror(errno));
-		log_info("cache directory '%s' was mode %03o; made it 0700",
-		    path, (unsigned)(st.st_mode & 0777));
+	case FILE_BAD_SHARED:
+		return vt_err(VT_ERR_CONFIG, "cache directory '%s' is readable "
+		    "by others and cannot be made private: %s", path,
+		    strerror(errno));
+	default:
+		return vt_err(VT_ERR_CONFIG, "cannot open cache directory '%s': "
+		    "%s", path, strerror(errno));
 	}
-	return 0;
-}
-
-/*
- * 1 if open(O_NOFOLLOW) failed with err because path is a symlink: ELOOP,
- * or with O_DIRECTORY ENOTDIR, which Linux reports first.
- */
-static int
-cf_is_symlink(const char *path, int err)
-{
-	struct stat	st;
-
-	if (err == ELOOP)
-		return 1;
-	return err == ENOTDIR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
 /*
  * Open (creating it 0700 when create is set, with its parents) and check
- * the cache directory.  Returns the descriptor, 1 when it does not exist
- * and create is not set, or VT_ERR_CONFIG.
+ * the cache directory.  Returns 0 with the descriptor, 1 when it does
+ * not exist and create is not set, or VT_ERR_CONFIG.
  */
 static int
 cf_open_dir(int create, int *dfd)
 {
-	char	*path, *p;
-	int	 fd, r;
+	char	*path;
+	int	 r;
 
 	*dfd = -1;
 	if ((path = cache_file_dir()) == NULL)
 		return vt_err(VT_ERR_CONFIG, "no cache directory: set HOME or "
 		    "XDG_CACHE_HOME");
-	if (create) {
-		/* Parents as mkdir -p would, private like the leaf. */
-		for (p = strchr(path + 1, '/'); p != NULL;
-		    p = strchr(p + 1, '/')) {
-			*p = '\0';
-			(void)mkdir(path, 0700);
-			*p = '/';
-		}
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			r = vt_err(VT_ERR_CONFIG, "cannot create cache "
-			    "directory '%s': %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1) {
-		if (!create && errno == ENOENT) {
-			r = 1;
-			goto out;
-		}
-		r = vt_err(VT_ERR_CONFIG, "cannot open cache directory '%s': "
-		    "%s", path, cf_is_symlink(path, errno) ?
-		    "it is a symbolic link" : strerror(errno));
-		goto out;
-	}
-	if ((r = cf_check_dir(fd, path)) != 0) {
-		close(fd);
-		goto out;
-	}
-	*dfd = fd;
-	r = 0;
-out:
+	r = file_dir_open(path, create ? FILE_MKDIR | FILE_PARENTS : 0, dfd);
+	if (r == FILE_BAD_ERRNO && !create && errno == ENOENT)
+		r = 1;
+	else if (r != FILE_OK)
+		r = cf_dir_err(path, r);
 	free(path);
 	return r;
 }
@@ -236,14 +185,12 @@ out:
 static int
 cf_read(int dfd, const char *key, struct token *tok, struct cache_entry *meta)
 {
-	struct stat	 st;
 	char		 name[80], *buf = NULL;
 	size_t		 len, cap = 0;
 	int		 fd, r = 1;
 
 	snprintf(name, sizeof name, "%s%s", key, CF_SUFFIX);
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1) {
+	if ((fd = file_open_read(dfd, name, FILE_NOFOLLOW)) == -1) {
 		if (errno == ELOOP)
 			log_warn("cache entry '%s' is a symbolic link; "
 			    "ignoring it", name);
@@ -252,8 +199,7 @@ cf_read(int dfd, const char *key, struct token *tok, struct cache_entry *meta)
 			    strerror(errno));
 		return 1;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+	if (file_check(fd, FILE_PRIVATE, NULL) != FILE_OK) {
 		log_warn("cache entry '%s' is not a private file of yours; "
 		    "ignoring it", name);
 		goto out;
@@ -289,31 +235,13 @@ cf_get(const char *key, struct token *tok, struct cache_entry *meta)
 	return r;
 }
 
-/* Write all of buf to fd. */
-static int
-cf_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int
 cf_put(const char *key, const struct cache_entry *meta,
     const struct token *tok)
 {
 	json_object	*obj = NULL, *sobj = NULL;
-	char		 name[80], tmp[128], *text = NULL;
-	int		 dfd = -1, fd = -1, r;
+	char		 name[80], *text = NULL;
+	int		 dfd = -1, r;
 
 	if (!cf_valid_key(key))
 		return vt_err(VT_ERR_INTERNAL, "bad cache key");
@@ -335,27 +263,11 @@ cf_put(const char *key, const struct cache_entry *meta,
 	    (long long)tok->issued_at, (long long)tok->expires_at,
 	    tok->access_token);
 	snprintf(name, sizeof name, "%s%s", key, CF_SUFFIX);
-	snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", key, (long)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1 || fchmod(fd, 0600) != 0 ||
-	    cf_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+	if (file_replace_at(dfd, name, text, strlen(text)) == -1)
 		r = vt_err(VT_ERR_CONFIG, "cannot write cache entry '%s': %s",
 		    name, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0 || (fd = -1, renameat(dfd, tmp, dfd, name)) != 0) {
-		fd = -1;
-		r = vt_err(VT_ERR_CONFIG, "cannot write cache entry '%s': %s",
-		    name, strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (r != 0)
-		(void)unlinkat(dfd, tmp, 0);
+	else
+		r = 0;
 	secret_free(text);
 	json_object_put(obj);
 	json_object_put(sobj);

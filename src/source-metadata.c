@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "file.h"
 #include "http.h"
 #include "log.h"
@@ -68,23 +69,14 @@ static const struct source_ops md_ops = {
 static int	 md_detected = -1;
 static char	*md_why;
 
-/* A non-empty environment variable, or NULL. */
-static const char *
-md_env(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 /* The host of data requests: GCE_METADATA_HOST, its legacy name, default. */
 static const char *
 md_host(void)
 {
 	const char	*v;
 
-	if ((v = md_env("GCE_METADATA_HOST")) != NULL ||
-	    (v = md_env("GCE_METADATA_ROOT")) != NULL)
+	if ((v = file_getenv("GCE_METADATA_HOST")) != NULL ||
+	    (v = file_getenv("GCE_METADATA_ROOT")) != NULL)
 		return v;
 	return MD_DEFAULT_HOST;
 }
@@ -95,13 +87,13 @@ md_disabled(const char **why)
 {
 	const char	*v;
 
-	if ((v = md_env("NO_GCE_CHECK")) != NULL &&
+	if ((v = file_getenv("NO_GCE_CHECK")) != NULL &&
 	    (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
 	    strcasecmp(v, "yes") == 0)) {
 		*why = "disabled by NO_GCE_CHECK";
 		return 1;
 	}
-	if ((v = md_env("METADATA_SERVER_DETECTION")) != NULL &&
+	if ((v = file_getenv("METADATA_SERVER_DETECTION")) != NULL &&
 	    strcmp(v, "none") == 0) {
 		*why = "disabled by METADATA_SERVER_DETECTION=none";
 		return 1;
@@ -122,10 +114,9 @@ md_dmi_google(void)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((path = md_env("VTOKEN_TEST_DMI_PRODUCT_NAME")) == NULL)
+	if ((path = file_getenv("VTOKEN_TEST_DMI_PRODUCT_NAME")) == NULL)
 		path = MD_DMI_PRODUCT_NAME;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1)
+	if ((fd = file_open_read(AT_FDCWD, path, 0)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
@@ -147,15 +138,16 @@ md_cheap(void)
 		"GAE_SERVICE",		/* App Engine */
 		NULL
 	};
-	size_t	i;
+	const char	*v;
+	size_t		 i;
 
-	if (md_env("GCE_METADATA_HOST") != NULL)
+	if (file_getenv("GCE_METADATA_HOST") != NULL)
 		return "GCE_METADATA_HOST is set";
-	if ((md_env("METADATA_SERVER_DETECTION")) != NULL &&
-	    strcmp(md_env("METADATA_SERVER_DETECTION"), "assume-present") == 0)
+	if ((v = file_getenv("METADATA_SERVER_DETECTION")) != NULL &&
+	    strcmp(v, "assume-present") == 0)
 		return "METADATA_SERVER_DETECTION=assume-present";
 	for (i = 0; serverless[i] != NULL; i++) {
-		if (md_env(serverless[i]) != NULL)
+		if (file_getenv(serverless[i]) != NULL)
 			return serverless[i];
 	}
 	if (md_dmi_google())
@@ -163,74 +155,41 @@ md_cheap(void)
 	return NULL;
 }
 
-/* $XDG_CACHE_HOME/vtoken (else ~/.cache/vtoken), or NULL. */
-static char *
-md_cache_dir(void)
-{
-	const char	*v, *home;
-
-	if ((v = md_env("XDG_CACHE_HOME")) != NULL && v[0] == '/')
-		return xasprintf("%s/vtoken", v);
-	if ((home = file_home()) == NULL)
-		return NULL;
-	return xasprintf("%s/.cache/vtoken", home);
-}
-
 /*
- * Make sure dir exists as ours and private (0700); its parent is made
- * 0700 too when missing.  0, or -1 (the memory is then simply not used).
+ * The cache directory (cache.h), open, for the probe's memory; made when
+ * create is set.  -1 when there is none or it is not private (the memory
+ * is then simply not used).
  */
 static int
-md_cache_mkdir(const char *dir)
+md_cache_dir(int create)
 {
-	struct stat	 st;
-	char		*parent, *slash;
+	char	*dir;
+	int	 dfd, bad;
 
-	if (lstat(dir, &st) == -1) {
-		if (errno != ENOENT)
-			return -1;
-		parent = xstrdup(dir);
-		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
-			*slash = '\0';
-			if (mkdir(parent, 0700) == -1 && errno != EEXIST) {
-				free(parent);
-				return -1;
-			}
-		}
-		free(parent);
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			return -1;
-		if (lstat(dir, &st) == -1)
-			return -1;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
+	if ((dir = cache_file_dir()) == NULL)
+		return -1;
+	bad = file_dir_open(dir, create ? FILE_MKDIR | FILE_PARENTS : 0, &dfd);
+	if (bad != FILE_OK && create)
 		log_info("not remembering the metadata probe: '%s' is not a "
 		    "private directory of ours", dir);
-		return -1;
-	}
-	return 0;
+	free(dir);
+	return bad == FILE_OK ? dfd : -1;
 }
 
 /* 1 if a probe of ip found nothing less than MD_ABSENT_TTL ago. */
 static int
 md_absent_remembered(const char *ip, time_t *when)
 {
-	struct stat	 st;
-	char		*dir, *path = NULL, *buf = NULL, *end;
+	char		*buf = NULL, *end;
 	size_t		 len;
 	long long	 t;
-	int		 fd = -1, n, yes = 0;
+	int		 dfd, fd = -1, n, yes = 0;
 
 	*when = 0;
-	if ((dir = md_cache_dir()) == NULL)
+	if ((dfd = md_cache_dir(0)) == -1)
 		return 0;
-	path = xasprintf("%s/%s", dir, MD_ABSENT_FILE);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK)) == -1)
-		goto out;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+	if ((fd = file_open_read(dfd, MD_ABSENT_FILE, FILE_NOFOLLOW)) == -1 ||
+	    file_check(fd, FILE_PRIVATE, NULL) != FILE_OK ||
 	    file_read_fd(fd, MD_SMALL_MAX, &buf, &len, NULL) != 0)
 		goto out;
 	/* "absent IP TIME\n" */
@@ -250,48 +209,24 @@ md_absent_remembered(const char *ip, time_t *when)
 out:
 	if (fd != -1)
 		close(fd);
+	close(dfd);
 	free(buf);
-	free(path);
-	free(dir);
 	return yes;
 }
 
-/* Remember that a probe of ip found nothing: temp file, then rename. */
+/* Remember that a probe of ip found nothing. */
 static void
 md_absent_remember(const char *ip)
 {
-	char	*dir, *path = NULL, *tmp = NULL, *line = NULL;
-	size_t	 len;
-	int	 fd = -1;
+	char	*line;
+	int	 dfd;
 
-	if ((dir = md_cache_dir()) == NULL || md_cache_mkdir(dir) != 0)
-		goto out;
-	path = xasprintf("%s/%s", dir, MD_ABSENT_FILE);
-	tmp = xasprintf("%s/.%s.%ld", dir, MD_ABSENT_FILE, (long)getpid());
+	if ((dfd = md_cache_dir(1)) == -1)
+		return;
 	line = xasprintf("absent %s %lld\n", ip, (long long)time(NULL));
-	len = strlen(line);
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		goto out;
-	if (write(fd, line, len) != (ssize_t)len || fsync(fd) == -1 ||
-	    close(fd) == -1) {
-		fd = -1;
-		(void)unlink(tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		(void)unlink(tmp);
-out:
-	if (fd != -1) {
-		close(fd);
-		(void)unlink(tmp);
-	}
+	(void)file_replace_at(dfd, MD_ABSENT_FILE, line, strlen(line));
 	free(line);
-	free(tmp);
-	free(path);
-	free(dir);
+	close(dfd);
 }
 
 /* The one probe: 200 with Metadata-Flavor: Google within the bound. */
@@ -344,7 +279,7 @@ md_detect(struct vt_ctx *ctx, const char **why)
 		md_detected = 1;
 		md_why = xasprintf("detected: %s", how);
 	} else {
-		if ((ip = md_env("GCE_METADATA_IP")) == NULL)
+		if ((ip = file_getenv("GCE_METADATA_IP")) == NULL)
 			ip = MD_DEFAULT_IP;
 		if (md_absent_remembered(ip, &t)) {
 			md_detected = 0;
