@@ -74,15 +74,13 @@ config_known_key(const char *key)
 char *
 config_path(void)
 {
-	const char	*xdg, *home;
+	char	*dir, *path;
 
-	/* The XDG spec says a relative value is invalid and to be ignored. */
-	xdg = getenv("XDG_CONFIG_HOME");
-	if (xdg != NULL && *xdg == '/')
-		return xasprintf("%s/vtoken/config", xdg);
-	if ((home = file_home()) == NULL)
+	if ((dir = file_xdg_dir("XDG_CONFIG_HOME", ".config")) == NULL)
 		return NULL;
-	return xasprintf("%s/.config/vtoken/config", home);
+	path = xasprintf("%s/config", dir);
+	free(dir);
+	return path;
 }
 
 /* The 1-based line holding byte offset off of data. */
@@ -175,8 +173,7 @@ config_read(const char *path, int explicit, const char *profile,
 	*datap = NULL;
 	*lenp = 0;
 
-	/* O_NONBLOCK: a FIFO planted at the path must not hang the open. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+	if ((fd = file_open_read(AT_FDCWD, path, 0)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			if (!explicit)
 				return 0;
@@ -187,25 +184,25 @@ config_read(const char *path, int explicit, const char *profile,
 		return vt_err(VT_ERR_CONFIG, "cannot open '%s': %s", path,
 		    strerror(errno));
 	}
-	if (fstat(fd, &st) == -1) {
-		r = vt_err(VT_ERR_CONFIG, "cannot stat '%s': %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	switch (file_check(fd, FILE_ROOT_OK, &st)) {
+	case FILE_OK:
+		break;
+	case FILE_BAD_TYPE:
 		r = vt_err(VT_ERR_CONFIG, "'%s' is not a regular file; "
 		    "replace it with one", path);
 		goto out;
-	}
-	if (st.st_uid != getuid() && st.st_uid != 0) {
+	case FILE_BAD_OWNER:
 		r = vt_err(VT_ERR_CONFIG, "refusing '%s': it is owned by uid "
 		    "%lu, not by you; chown it to yourself or remove it",
 		    path, (unsigned long)st.st_uid);
 		goto out;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	case FILE_BAD_WRITABLE:
 		r = vt_err(VT_ERR_CONFIG, "refusing '%s': it is writable by "
 		    "group or others; run chmod go-w '%s'", path, path);
+		goto out;
+	default:
+		r = vt_err(VT_ERR_CONFIG, "cannot stat '%s': %s", path,
+		    strerror(errno));
 		goto out;
 	}
 	if (file_read_fd(fd, VT_FILE_MAX, datap, lenp, NULL) == -1) {

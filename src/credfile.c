@@ -80,8 +80,7 @@ credfile_load(const char *path, const char *origin, struct source **out)
 	 * them.  O_NONBLOCK keeps a FIFO planted at the path from hanging
 	 * us; fstat() then refuses it.
 	 */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
+	if ((fd = file_open_read(AT_FDCWD, path, 0)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			r = vt_err(VT_ERR_CONFIG, "credential file '%s'%s does "
 			    "not exist", path, from);

@@ -36,7 +36,7 @@ gcloud_config_dir(void)
 	const char	*dir, *home;
 
 	/* gcloud treats an empty CLOUDSDK_CONFIG as unset. */
-	if ((dir = getenv("CLOUDSDK_CONFIG")) != NULL && *dir != '\0')
+	if ((dir = file_getenv("CLOUDSDK_CONFIG")) != NULL)
 		return xstrdup(dir);
 	if ((home = file_home()) == NULL)
 		return NULL;
@@ -59,7 +59,7 @@ gcloud_adc_path(void)
 /*
  * Read a regular file of at most max bytes into a NUL-terminated buffer.
  * Returns 0, or -1 (with a debug line) for a missing, unreadable, special
- * or oversized file.  O_NONBLOCK keeps a FIFO from hanging the open.
+ * or oversized file.
  */
 static int
 gcloud_read(const char *path, size_t max, char **datap, size_t *lenp)
@@ -68,7 +68,7 @@ gcloud_read(const char *path, size_t max, char **datap, size_t *lenp)
 
 	*datap = NULL;
 	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+	if ((fd = file_open_read(AT_FDCWD, path, 0)) == -1) {
 		if (errno != ENOENT)
 			log_debug("cannot open '%s': %s", path,
 			    strerror(errno));
@@ -112,8 +112,7 @@ gcloud_active_name(const char *dir)
 	char		*path = NULL, *data = NULL, *name = NULL;
 	size_t		 len;
 
-	if ((env = getenv("CLOUDSDK_ACTIVE_CONFIG_NAME")) != NULL &&
-	    *env != '\0') {
+	if ((env = file_getenv("CLOUDSDK_ACTIVE_CONFIG_NAME")) != NULL) {
 		name = xstrdup(env);
 		goto check;
 	}

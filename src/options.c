@@ -20,6 +20,7 @@
 #include "vtoken.h"
 #include "cmd.h"
 #include "conf.h"
+#include "file.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -426,15 +427,6 @@ options_bad_code(const struct setting *s)
 	    VT_ERR_USAGE : VT_ERR_CONFIG;
 }
 
-/* A non-empty environment variable, or NULL. */
-static const char *
-options_env(const char *name)
-{
-	const char	*v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 /* Trace the environment variables left and the profile as skipped. */
 static void
 options_trace_skip(struct vt_ctx *ctx, const char *trace,
@@ -480,7 +472,7 @@ options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
 	if (trace != NULL)
 		ctx_trace(ctx, trace, cli_name, TRACE_ABSENT, NULL);
 	for (i = 0; envs != NULL && envs[i] != NULL; i++) {
-		if ((v = options_env(envs[i])) != NULL) {
+		if ((v = file_getenv(envs[i])) != NULL) {
 			setting_set(s, v, envs[i]);
 			if (trace != NULL) {
 				ctx_trace(ctx, trace, envs[i], TRACE_CHOSEN,
@@ -635,7 +627,7 @@ options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	ctx->cli = cli;
 	if (cli->profile != NULL)
 		setting_set(&ctx->profile, cli->profile, "--profile");
-	else if ((v = options_env("VTOKEN_PROFILE")) != NULL)
+	else if ((v = file_getenv("VTOKEN_PROFILE")) != NULL)
 		setting_set(&ctx->profile, v, "VTOKEN_PROFILE");
 	else {
 		setting_set(&ctx->profile, "default", "default");

@@ -164,15 +164,19 @@ apikey_check_fd(int fd, const char *path)
 {
 	struct stat	st;
 
-	if (fstat(fd, &st) == -1)
-		return vt_err(VT_ERR_CRED, "cannot read API key file '%s': %s",
-		    path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	switch (file_check(fd, FILE_ANY_OWNER, &st)) {
+	case FILE_OK:
+		break;
+	case FILE_BAD_TYPE:
 		return vt_err(VT_ERR_CRED, "cannot read API key file '%s': "
 		    "not a regular file", path);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	case FILE_BAD_WRITABLE:
 		return vt_err(VT_ERR_CRED, "API key file '%s' is writable by "
 		    "other users; run 'chmod 600 %s'", path, path);
+	default:
+		return vt_err(VT_ERR_CRED, "cannot read API key file '%s': %s",
+		    path, strerror(errno));
+	}
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
 		log_warn("API key file '%s' can be read by other users; run "
 		    "'chmod 600 %s'", path, path);
@@ -200,8 +204,7 @@ apikey_read_file(const char *path, const char *origin, char **key)
 	int	 fd = -1, r;
 
 	*key = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
+	if ((fd = file_open_read(AT_FDCWD, path, 0)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			r = vt_err(VT_ERR_CONFIG, "API key file '%s' (from %s) "
 			    "does not exist", path, origin);
@@ -272,7 +275,7 @@ apikey_take(struct vt_ctx *ctx, const char *step, char **key,
 int
 source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
 {
-	const char	*home = file_home(), *v = ctx->api_key_file.value;
+	const char	*v = ctx->api_key_file.value;
 	char		*step, *path = NULL, *key = NULL, *why, *origin = NULL;
 
 	step = ctx->api_key_file.origin != NULL ? xasprintf("%s%s",
@@ -287,10 +290,7 @@ source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
 		ctx_trace(ctx, "credentials", step, TRACE_ABSENT, NULL);
 		goto out;
 	}
-	if (strncmp(v, "~/", 2) == 0 && home != NULL)
-		path = xasprintf("%s/%s", home, v + 2);
-	else
-		path = xstrdup(v);
+	path = file_expand_home(v);
 	if ((r = apikey_read_file(path, step, &key)) != 0) {
 		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
 		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
@@ -371,12 +371,12 @@ source_api_key_stored(struct vt_ctx *ctx, int r, struct source **out)
 	why = apikey_vertex_skip(ctx);
 	r = apikey_keyring(ctx, r, why, out);
 	for (i = 0; envs[i] != NULL; i++) {
-		v = getenv(envs[i]);
-		if (r != 1 || (why != NULL && v != NULL && *v != '\0')) {
+		v = file_getenv(envs[i]);
+		if (r != 1 || (why != NULL && v != NULL)) {
 			apikey_skip(ctx, envs[i], r, why);
 			continue;
 		}
-		if (v == NULL || *v == '\0') {
+		if (v == NULL) {
 			ctx_trace(ctx, "credentials", envs[i], TRACE_ABSENT,
 			    "not set");
 			continue;
