@@ -471,39 +471,21 @@ iam_sts_request(struct vt_ctx *ctx, const char *url, const char *form,
     const char *client_id, const char *client_secret, const char *audience,
     struct token *tok)
 {
-	struct http_request	 req;
 	struct http_response	 resp;
 	const char		*hdrs[2] = { NULL, NULL };
 	char			*basic = NULL, *status = NULL, *msg = NULL;
-	time_t			 now;
 	int			 r;
 
-	memset(tok, 0, sizeof *tok);
-	memset(&resp, 0, sizeof resp);
 	if (client_id != NULL) {
 		basic = iam_basic_header(client_id, client_secret);
 		hdrs[0] = basic;
 	}
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = url;
-	req.content_type = "application/x-www-form-urlencoded";
-	req.body = form;
-	req.body_len = strlen(form);
-	req.headers = hdrs;
-	req.retry = 1;
-	req.retry_reply = oauth_retryable_reply;
-	now = time(NULL);
-	if ((r = http_request(ctx, &req, &resp)) != 0)
+	r = oauth_token_request(ctx, url, form, hdrs, tok, &resp);
+	if (r != VT_ERR_CRED || audience == NULL || resp.body == NULL)
 		goto out;
-	if (resp.status == 200) {
-		r = oauth_parse_token(resp.body, resp.len, now, tok);
-		goto out;
-	}
-	r = oauth_error(resp.status, resp.body, resp.len, url);
+	/* invalid_grant from STS is about the subject token's trust. */
 	iam_error_fields(resp.body, resp.len, &status, &msg);
-	if (r == VT_ERR_CRED && audience != NULL && status != NULL &&
-	    strcmp(status, "invalid_grant") == 0)
+	if (status != NULL && strcmp(status, "invalid_grant") == 0)
 		r = vt_err(VT_ERR_CRED, "the token exchange at %s was "
 		    "rejected for audience '%s': invalid_grant%s%s; check "
 		    "that this workload identity provider trusts the subject "

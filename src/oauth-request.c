@@ -14,10 +14,11 @@
 #include "log.h"
 #include "oauth.h"
 
-/* POST a token request and parse or judge the reply. */
+/* POST a token request and parse or judge the reply (oauth.h). */
 int
 oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
-    const char *form, struct token *tok)
+    const char *form, const char *const *headers, struct token *tok,
+    struct http_response *failed)
 {
 	struct http_request	 req;
 	struct http_response	 resp;
@@ -25,6 +26,8 @@ oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
 	int			 r;
 
 	memset(tok, 0, sizeof *tok);
+	if (failed != NULL)
+		memset(failed, 0, sizeof *failed);
 	if ((r = http_url_check(token_uri, "token URI")) != 0)
 		return r;
 	memset(&req, 0, sizeof req);
@@ -33,6 +36,7 @@ oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
 	req.content_type = "application/x-www-form-urlencoded";
 	req.body = form;
 	req.body_len = strlen(form);
+	req.headers = headers;
 	req.retry = 1;
 	req.retry_reply = oauth_retryable_reply;
 	/* The token's life counts from when it was asked for. */
@@ -47,6 +51,9 @@ oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
 	if (r == 0)
 		log_debug("token from %s, expires in %llds", token_uri,
 		    (long long)(tok->expires_at - now));
-	http_response_release(&resp);
+	if (resp.status != 200 && failed != NULL)
+		*failed = resp;
+	else
+		http_response_release(&resp);
 	return r;
 }

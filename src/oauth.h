@@ -10,18 +10,22 @@
 struct json_object;
 struct vt_ctx;
 struct token;
+struct http_response;
 
 /*
  * POST the form body (built with http_form_encode) to token_uri, with
- * retries, and turn the reply into tok.  The caller wipes form.
+ * the extra headers (NULL-ended, or NULL), with retries, and turn the
+ * reply into tok: token endpoints and STS alike.  The caller wipes form.
  * Errors: VT_ERR_CRED for an OAuth error reply (invalid_grant, 401, 403,
  * ...) with a hint (clock skew, reauth: "run gcloud auth
  * application-default login") or a token that fails validation;
  * VT_ERR_NET for transport failures, 5xx/429 after retries, and malformed
- * or oversized replies.
+ * or oversized replies.  When failed is not NULL, an error reply is left
+ * there for the caller to refine the message (http_response_release).
  */
 int	 oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
-	    const char *form, struct token *tok);
+	    const char *form, const char *const *headers, struct token *tok,
+	    struct http_response *failed);
 
 /*
  * Parse a 200 reply of a token endpoint: access_token (required, checked

@@ -96,7 +96,8 @@ au_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		kv[10] = NULL;
 	}
 	form = http_form_encode(kv);
-	r = oauth_token_request(ctx, au->token_uri, form, tok);
+	r = oauth_token_request(ctx, au->token_uri, form, NULL, tok,
+	    NULL);
 	secret_free(form);
 	free(scope);
 	return r;

@@ -121,7 +121,8 @@ sa_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	kv[3] = jwt;
 	kv[4] = NULL;
 	form = http_form_encode(kv);
-	r = oauth_token_request(ctx, sa->token_uri, form, tok);
+	r = oauth_token_request(ctx, sa->token_uri, form, NULL, tok,
+	    NULL);
 out:
 	secret_free(form);
 	secret_free(jwt);

@@ -130,6 +130,8 @@ vt_fails 4 "STS invalid_request"
 mock_set sts "{\"subject_tokens\": [\"$SUBJ\"], \"faults\": {\"status\": 503}}"
 vt --credentials "$T/file.json" token
 vt_fails 5 "STS 503 after retries"
+like "$VT_ERR" 'HTTP 503.* after [0-9]+ attempts' \
+    "the message says how many attempts (as for token endpoints)"
 mock_set sts "{\"subject_tokens\": [\"$SUBJ\"], \"audiences\": [\"//other\"]}"
 vt --credentials "$T/file.json" token
 vt_fails 4 "an audience STS does not accept"

@@ -723,7 +723,8 @@ static int	 mock_calls;
 /* The mock: record the request and hand out a well-formed token. */
 __attribute__((weak)) int
 oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
-    const char *form, struct token *tok)
+    const char *form, const char *const *headers, struct token *tok,
+    struct http_response *failed)
 {
 	free(mock_uri);
 	free(mock_form);

@@ -517,29 +517,30 @@ test_token_request(void **state)
 	snprintf(uri, sizeof uri, "http://127.0.0.1:%d/token", mock_port);
 
 	t0 = time(NULL);
-	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", &tok), 0);
+	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", NULL, &tok,
+	    NULL), 0);
 	assert_string_equal(tok.access_token, "ya29.ok");
 	assert_true(tok.expires_at >= t0 + 3599 &&
 	    tok.expires_at <= time(NULL) + 3599);
 	token_release(&tok);
 
 	/* server_error (with a 400) is retried after ~1 s; then rejected. */
-	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", &tok),
-	    VT_ERR_CRED);
+	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", NULL, &tok,
+	    NULL), VT_ERR_CRED);
 	assert_null(tok.access_token);
 	assert_non_null(strstr(vt_errmsg(), "gcloud auth application-default "
 	    "login"));
 
 	/* Three 503s. */
-	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", &tok),
-	    VT_ERR_NET);
+	assert_int_equal(oauth_token_request(&ctx, uri, "a=b", NULL, &tok,
+	    NULL), VT_ERR_NET);
 	assert_non_null(strstr(vt_errmsg(), "HTTP 503"));
 	assert_non_null(strstr(vt_errmsg(), "after 3 attempts"));
 	mock_stop();
 
 	/* The token URI rule comes first. */
 	assert_int_equal(oauth_token_request(&ctx, "http://example.com/token",
-	    "a=b", &tok), VT_ERR_CRED);
+	    "a=b", NULL, &tok, NULL), VT_ERR_CRED);
 	assert_non_null(strstr(vt_errmsg(), "token URI"));
 }
 
