@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "gitcred.h"
+#include "url.h"
 #include "secret.h"
 #include "xmalloc.h"
 
@@ -360,29 +361,6 @@ gitcred_split(const char *hostport, char **name, long *port)
 	return 0;
 }
 
-int
-gitcred_is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN + 1];
-	size_t		 n;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	n = strlen(host);
-	if (n > 2 && host[0] == '[' && host[n - 1] == ']' &&
-	    n - 2 < sizeof buf) {
-		memcpy(buf, host + 1, n - 2);
-		buf[n - 2] = '\0';
-		if (inet_pton(AF_INET6, buf, &a6) == 1)
-			return IN6_IS_ADDR_LOOPBACK(&a6);
-	}
-	return 0;
-}
-
 /* Whether name is domain or under it, on a dot boundary. */
 static int
 gitcred_under(const char *name, const char *domain, int self)
@@ -433,7 +411,7 @@ gitcred_entry_matches(const char *e, const char *name, long port,
 	m = wild ? gitcred_under(name, ename, 0) : strcmp(name, ename) == 0;
 	if (eport != 0 && eport != port)
 		m = 0;
-	*loopback = !wild && gitcred_is_loopback(ename);
+	*loopback = !wild && http_host_is_loopback(ename);
 	free(ename);
 	return m;
 }

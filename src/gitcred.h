@@ -88,8 +88,6 @@ int	 gitcred_host_allowed(const char *protocol, const char *host,
  */
 int	 gitcred_valid_entry(const char *entry);
 
-/* 1 if host (without port; IPv6 in brackets) is loopback. */
-int	 gitcred_is_loopback(const char *host);
 
 /*
  * Whether to answer with authtype=Bearer: git announced the authtype

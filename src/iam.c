@@ -204,32 +204,6 @@ iam_valid_account(const char *s)
 	return strchr(s, '@') != NULL || strspn(s, "0123456789") == n;
 }
 
-/* A copy of s cut to max bytes (on a UTF-8 boundary), "..." if cut. */
-static char *
-iam_trunc(const char *s, size_t max)
-{
-	size_t	n = strlen(s);
-
-	if (n <= max)
-		return xstrdup(s);
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return xasprintf("%.*s...", (int)n, s);
-}
-
-/* The string member key of o, or NULL. */
-static const char *
-iam_json_str(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * An error reply's code and message: Google API errors
  * {"error": {"status", "message"}} or OAuth {"error", "error_description"}.
@@ -246,25 +220,17 @@ iam_error_fields(const char *body, size_t len, char **status, char **message)
 		return;
 	if (json_object_object_get_ex(o, "error", &e) &&
 	    json_object_is_type(e, json_type_object)) {
-		s = iam_json_str(e, "status");
-		m = iam_json_str(e, "message");
+		s = oauth_json_str(e, "status");
+		m = oauth_json_str(e, "message");
 	} else {
-		s = iam_json_str(o, "error");
-		m = iam_json_str(o, "error_description");
+		s = oauth_json_str(o, "error");
+		m = oauth_json_str(o, "error_description");
 	}
 	if (s != NULL && *s != '\0')
-		*status = iam_trunc(s, IAM_QUOTE_MAX);
+		*status = oauth_trunc(s, IAM_QUOTE_MAX);
 	if (m != NULL && *m != '\0')
-		*message = iam_trunc(m, IAM_MSG_MAX);
+		*message = oauth_trunc(m, IAM_MSG_MAX);
 	secret_json_put(o);
-}
-
-/* 1 for a status that says "try again later". */
-static int
-iam_transient(long status)
-{
-	return status == 408 || status == 429 || (status >= 500 &&
-	    status <= 599);
 }
 
 /* Turn a generateAccessToken error reply into one line and a code. */
@@ -283,7 +249,7 @@ iam_error(const struct http_response *resp, const char *target,
 	what = xasprintf("HTTP %ld%s%s%s%s", resp->status,
 	    status != NULL ? " " : "", status != NULL ? status : "",
 	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-	if (iam_transient(resp->status))
+	if (oauth_status_transient(resp->status))
 		r = vt_err(VT_ERR_NET, "impersonating %s failed with %s%s; try "
 		    "again later", target, what, after);
 	else if (resp->status == 403 && ndelegates > 0)
@@ -372,8 +338,8 @@ iam_parse_reply(const char *body, size_t len, const char *target,
 	if ((o = oauth_json_parse(body, len, &why)) == NULL)
 		return vt_err(VT_ERR_NET, "malformed reply from IAM "
 		    "impersonating %s: %s", target, why);
-	at = iam_json_str(o, "accessToken");
-	exp = iam_json_str(o, "expireTime");
+	at = oauth_json_str(o, "accessToken");
+	exp = oauth_json_str(o, "expireTime");
 	if (at == NULL || exp == NULL) {
 		r = vt_err(VT_ERR_NET, "malformed reply from IAM "
 		    "impersonating %s: no %s", target, at == NULL ?

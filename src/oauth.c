@@ -98,13 +98,13 @@ oauth_json_parse(const char *body, size_t len, const char **why)
 	return o;
 }
 
-/* The string member key of o, or NULL if absent or not a string. */
-static const char *
+/* The string member key of o, or NULL (oauth.h). */
+const char *
 oauth_json_str(struct json_object *o, const char *key)
 {
 	struct json_object	*v;
 
-	if (!json_object_object_get_ex(o, key, &v) ||
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
@@ -218,7 +218,7 @@ oauth_parse_token(const char *body, size_t len, time_t now,
 }
 
 /* A copy of s cut to max bytes (on a UTF-8 boundary), "..." if cut. */
-static char *
+char *
 oauth_trunc(const char *s, size_t max)
 {
 	size_t	n;
@@ -302,8 +302,8 @@ oauth_hint(const char *error, const char *desc, const char *subtype)
 	return NULL;
 }
 
-/* 1 for a status that says "try again later". */
-static int
+/* 1 for a status that says "try again later" (oauth.h). */
+int
 oauth_status_transient(long status)
 {
 	return status == 408 || status == 429 || (status >= 500 &&

@@ -62,4 +62,15 @@ int	 oauth_error_after(long status, const char *body, size_t len,
 /* 1 if an error reply is one Google documents as transient. */
 int	 oauth_retryable_reply(long status, const char *body, size_t len);
 
+/*
+ * Helpers for the other replies of the token exchange (iam.c, subject.c):
+ * the string member key of o (NULL if o is NULL, or the member is absent
+ * or not a string); a copy of s cut to max bytes on a UTF-8 boundary,
+ * "..." appended when cut; whether an HTTP status means "try again later"
+ * (408, 429, 5xx).
+ */
+const char *oauth_json_str(struct json_object *o, const char *key);
+char	*oauth_trunc(const char *s, size_t max);
+int	 oauth_status_transient(long status);
+
 #endif /* VTOKEN_OAUTH_H */

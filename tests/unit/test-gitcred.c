@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gitcred.h"
+#include "url.h"
 #include "secret.h"
 
 /* Read len bytes of text as git's input; returns gitcred_read's result. */
@@ -293,14 +294,14 @@ test_entries(void **state)
 	assert_false(gitcred_valid_entry("host:99999"));
 	assert_false(gitcred_valid_entry(""));
 
-	assert_true(gitcred_is_loopback("localhost"));
-	assert_true(gitcred_is_loopback("LocalHost"));
-	assert_true(gitcred_is_loopback("127.0.0.1"));
-	assert_true(gitcred_is_loopback("127.255.0.9"));
-	assert_true(gitcred_is_loopback("[::1]"));
-	assert_false(gitcred_is_loopback("128.0.0.1"));
-	assert_false(gitcred_is_loopback("localhost.example.com"));
-	assert_false(gitcred_is_loopback("[::2]"));
+	assert_true(http_host_is_loopback("localhost"));
+	assert_true(http_host_is_loopback("LocalHost"));
+	assert_true(http_host_is_loopback("127.0.0.1"));
+	assert_true(http_host_is_loopback("127.255.0.9"));
+	assert_true(http_host_is_loopback("[::1]"));
+	assert_false(http_host_is_loopback("128.0.0.1"));
+	assert_false(http_host_is_loopback("localhost.example.com"));
+	assert_false(http_host_is_loopback("[::2]"));
 }
 
 static void
