@@ -1,6 +1,7 @@
 /*
  * cmd-exec.c: run a command with the variables `env` prints set in its
- * environment (OPENAI_API_KEY, OPENAI_BASE_URL, VTOKEN_EXPIRES_AT) and
+ * environment (OPENAI_API_KEY, OPENAI_BASE_URL, VTOKEN_EXPIRES_AT, under
+ * the profile's key_var and url_var names if it has them; cmd.c) and
  * GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION, which Google's own SDKs
  * read in Vertex mode.
  *
@@ -22,14 +23,10 @@
 #include <unistd.h>
 
 #include "vtoken.h"
-#include "cache.h"
 #include "cmd.h"
 #include "keyring.h"
 #include "log.h"
-#include "output.h"
-#include "resolve.h"
 #include "secret.h"
-#include "source.h"
 
 /* setenv, or a message saying which variable could not be set. */
 static int
@@ -41,46 +38,42 @@ cmd_exec_setenv(const char *name, const char *value)
 	return 0;
 }
 
+/* Set (or, for a NULL value, unset) each of env's variables. */
+static int
+cmd_exec_setenv_all(const struct cmd_env *ev)
+{
+	size_t	i;
+	int	r;
+
+	for (i = 0; i < sizeof ev->var / sizeof ev->var[0]; i++) {
+		if (ev->var[i].value == NULL)
+			unsetenv(ev->var[i].name);
+		else if ((r = cmd_exec_setenv(ev->var[i].name,
+		    ev->var[i].value)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
-	struct source	*src = NULL;
-	struct token	 tok = { 0 };
-	char		*base_url = NULL, when[32];
-	const char	*expires;
+	struct cmd_env	 ev;
 	int		 r, e;
 
-	/* As env: a run that cannot set a usable base URL mints nothing. */
-	if ((r = resolve_credentials(ctx, &src)) != 0 ||
-	    (r = resolve_project(ctx, src)) != 0 ||
-	    (r = resolve_base_url(ctx, &base_url)) != 0 ||
-	    (r = cache_token(ctx, src, &tok)) != 0)
-		goto out;
-	/* An API key does not expire: no VTOKEN_EXPIRES_AT then. */
-	if (tok.expires_at == 0) {
-		expires = NULL;
-		unsetenv("VTOKEN_EXPIRES_AT");
-	} else if ((expires = output_rfc3339(tok.expires_at, when,
-	    sizeof when)) == NULL) {
-		r = vt_err(VT_ERR_CRED, "the token's expiry is out of range");
-		goto out;
-	}
-	if ((r = cmd_exec_setenv("OPENAI_API_KEY", tok.access_token)) != 0 ||
-	    (r = cmd_exec_setenv("OPENAI_BASE_URL", base_url)) != 0 ||
-	    (expires != NULL &&
-	    (r = cmd_exec_setenv("VTOKEN_EXPIRES_AT", expires)) != 0) ||
+	/* env's variables, named as env names them (key_var, url_var). */
+	if ((r = cmd_env_vars(ctx, NULL, NULL, NULL, 0, NULL, &ev)) != 0)
+		return r;
+	if ((r = cmd_exec_setenv_all(&ev)) != 0 ||
 	    (r = cmd_exec_setenv("GOOGLE_CLOUD_LOCATION",
-	    ctx->location.value)) != 0)
-		goto out;
-	if (ctx->project.value != NULL &&
+	    ctx->location.value)) != 0 ||
+	    (ctx->project.value != NULL &&
 	    (r = cmd_exec_setenv("GOOGLE_CLOUD_PROJECT",
-	    ctx->project.value)) != 0)
-		goto out;
-	token_release(&tok);
-	source_free(src);
-	src = NULL;
-	free(base_url);
-	base_url = NULL;
+	    ctx->project.value)) != 0)) {
+		cmd_env_release(&ev);
+		return r;
+	}
+	cmd_env_release(&ev);
 
 	log_info("running '%s'", args->argv[0]);
 	keyring_env_restore();
@@ -90,16 +83,10 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	process_harden();
 	/* The variables die with this process; the token in them too. */
 	if (e == ENOENT || e == ENOTDIR)
-		r = vt_err(VT_ERR_NOTFOUND, "cannot run '%s': command not "
+		return vt_err(VT_ERR_NOTFOUND, "cannot run '%s': command not "
 		    "found; check its name and PATH", args->argv[0]);
-	else
-		r = vt_err(VT_ERR_NOEXEC, "cannot run '%s': %s",
-		    args->argv[0], strerror(e));
-out:
-	free(base_url);
-	token_release(&tok);
-	source_free(src);
-	return r;
+	return vt_err(VT_ERR_NOEXEC, "cannot run '%s': %s", args->argv[0],
+	    strerror(e));
 }
 
 const struct cmd_entry cmd_exec_entry = {

@@ -17,20 +17,6 @@
 #include "source.h"
 #include "xmalloc.h"
 
-/* Resolve and mint: shared by token, header and env. */
-int
-cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
-{
-	int	r;
-
-	if ((r = resolve_credentials(ctx, src)) == 0 &&
-	    (r = cache_token(ctx, *src, tok)) == 0)
-		return 0;
-	source_free(*src);
-	*src = NULL;
-	return r;
-}
-
 static int
 cmd_token_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {

@@ -1,5 +1,7 @@
 /*
- * cmd.c: the command table, lookup, help text and output.
+ * cmd.c: the command table, lookup, help text and output, and what
+ * several commands share: minting, and env's variables (env, exec and
+ * refresh --write-env).
  *
  * Lookup is by exact name only: tmux's unique-prefix matching would let a
  * typo run a different command, and git's helper protocol needs unknown
@@ -8,11 +10,17 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vtoken.h"
+#include "cache.h"
 #include "cmd.h"
+#include "conf.h"
 #include "log.h"
+#include "output.h"
+#include "resolve.h"
+#include "source.h"
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_token_entry,
@@ -105,6 +113,142 @@ cmd_print(const char *s)
 		return vt_err(VT_ERR_INTERNAL, "cannot write to standard "
 		    "output");
 	return 0;
+}
+
+/* Resolve and mint: shared by token, header, refresh and git-credential. */
+int
+cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
+{
+	int	r;
+
+	if ((r = resolve_credentials(ctx, src)) == 0 &&
+	    (r = cache_token(ctx, *src, tok)) == 0)
+		return 0;
+	source_free(*src);
+	*src = NULL;
+	return r;
+}
+
+/* Pick a variable name: option, profile key, default; check it. */
+static int
+cmd_env_name(struct vt_ctx *ctx, const char *opt, const char *optname,
+    const char *key, const char *def, const char **out)
+{
+	const char	*v;
+
+	if (opt != NULL) {
+		if (!output_valid_varname(opt))
+			return vt_err(VT_ERR_USAGE, "invalid variable name "
+			    "'%s' for %s", opt, optname);
+		*out = opt;
+		return 0;
+	}
+	if ((v = config_get(ctx->config, key)) != NULL && *v != '\0') {
+		if (!output_valid_varname(v))
+			return vt_err(VT_ERR_CONFIG, "invalid variable name "
+			    "'%s' for key '%s' of profile '%s'", v, key,
+			    ctx->profile.value);
+		*out = v;
+		return 0;
+	}
+	*out = def;
+	return 0;
+}
+
+/*
+ * The token and the time always fit every shell; only a user-given base
+ * URL can hold what a shell cannot quote (a ' for dotenv).
+ */
+static int
+cmd_env_check_url(struct vt_ctx *ctx, const enum shell *sh, const char *url)
+{
+	char	*q;
+
+	if (sh == NULL || (q = output_quote(*sh, url)) != NULL) {
+		if (sh != NULL)
+			free(q);
+		return 0;
+	}
+	return vt_err(ctx->base_url.origin != NULL &&
+	    ctx->base_url.origin[0] == '-' ? VT_ERR_USAGE : VT_ERR_CONFIG,
+	    "the base URL cannot be written safely for this shell; choose "
+	    "another --shell");
+}
+
+int
+cmd_env_vars(struct vt_ctx *ctx, const enum shell *sh, const char *key_opt,
+    const char *url_opt, int unset, const struct token *have,
+    struct cmd_env *ev)
+{
+	struct source	*src = NULL;
+	const char	*key_var, *url_var;
+	int		 r;
+
+	memset(ev, 0, sizeof *ev);
+	if ((r = cmd_env_name(ctx, key_opt, "--key-var", "key_var",
+	    CMD_ENV_KEY_VAR, &key_var)) != 0 ||
+	    (r = cmd_env_name(ctx, url_opt, "--url-var", "url_var",
+	    CMD_ENV_URL_VAR, &url_var)) != 0)
+		return r;
+	if (strcmp(key_var, url_var) == 0 ||
+	    strcmp(key_var, CMD_ENV_EXPIRES_VAR) == 0 ||
+	    strcmp(url_var, CMD_ENV_EXPIRES_VAR) == 0)
+		return vt_err(VT_ERR_USAGE, "the variable names must differ "
+		    "(%s, %s, %s)", key_var, url_var, CMD_ENV_EXPIRES_VAR);
+	ev->var[0].name = key_var;
+	ev->var[1].name = url_var;
+	ev->var[2].name = CMD_ENV_EXPIRES_VAR;
+	if (unset)
+		return 0;
+	/*
+	 * The project and base URL come before the token: a run that
+	 * cannot set a usable base URL must not spend a token request.
+	 */
+	if ((r = resolve_credentials(ctx, &src)) != 0 ||
+	    (r = resolve_project(ctx, src)) != 0 ||
+	    (r = resolve_base_url(ctx, &ev->base_url)) != 0 ||
+	    (r = cmd_env_check_url(ctx, sh, ev->base_url)) != 0 ||
+	    (have == NULL && (r = cache_token(ctx, src, &ev->tok)) != 0))
+		goto out;
+	if (have == NULL)
+		have = &ev->tok;
+	ev->var[0].value = have->access_token;
+	ev->var[1].value = ev->base_url;
+	/* An API key does not expire: the variable is unset. */
+	if (have->expires_at != 0 && (ev->var[2].value = output_rfc3339(
+	    have->expires_at, ev->when, sizeof ev->when)) == NULL)
+		r = vt_err(VT_ERR_CRED, "the token's expiry is out of range");
+out:
+	source_free(src);
+	if (r != 0)
+		cmd_env_release(ev);
+	return r;
+}
+
+void
+cmd_env_release(struct cmd_env *ev)
+{
+	free(ev->base_url);
+	token_release(&ev->tok);
+	memset(ev, 0, sizeof *ev);
+}
+
+int
+cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
+    const char *url_opt, int unset, const struct token *have, char **text)
+{
+	struct cmd_env	ev;
+	int		r;
+
+	*text = NULL;
+	if ((r = cmd_env_vars(ctx, &sh, key_opt, url_opt, unset, have,
+	    &ev)) != 0)
+		return r;
+	if ((*text = output_env(sh, ev.var, 3, unset)) == NULL)
+		r = vt_err(VT_ERR_INTERNAL, "cannot write the variables safely "
+		    "for this shell");
+	cmd_env_release(&ev);
+	return r;
 }
 
 /* help [COMMAND]: the usage of vtoken or of one command. */

@@ -6,6 +6,7 @@
 #ifndef VTOKEN_CMD_H
 #define VTOKEN_CMD_H
 
+#include "vtoken.h"
 #include "output.h"
 
 struct vt_ctx;
@@ -90,16 +91,40 @@ int	 cmd_print(const char *s);
  */
 char	**cmd_git_credential_argv(int *argcp, char **argv);
 /*
- * Resolve the credential and mint a token with it (cmd-token.c).  On
- * success the caller owns *src and tok; on failure both are released.
+ * Resolve the credential and mint a token with it (cmd.c).  On success
+ * the caller owns *src and tok; on failure both are released.
  */
 int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
+
 /*
- * Resolve, mint (through the cache) and render env's variables for shell
- * sh into *text (a secret: secret_free it) (cmd-env.c).  key_opt and
- * url_opt are --key-var and --url-var, or NULL.  have: a token already
- * minted for ctx, used instead of minting (NULL: mint).
+ * env's variables (cmd.c): the key (the token or API key) under
+ * --key-var, the profile's key_var or OPENAI_API_KEY; the base URL under
+ * --url-var, url_var or OPENAI_BASE_URL; VTOKEN_EXPIRES_AT (NULL value
+ * for an API key, which does not expire).
  */
+#define CMD_ENV_KEY_VAR		"OPENAI_API_KEY"
+#define CMD_ENV_URL_VAR		"OPENAI_BASE_URL"
+#define CMD_ENV_EXPIRES_VAR	"VTOKEN_EXPIRES_AT"
+struct cmd_env {
+	struct env_var	 var[3];	/* key, base URL, expiry */
+	char		*base_url;
+	struct token	 tok;
+	char		 when[32];
+};
+/*
+ * Fill ev: the names, and unless unset the values, resolving the
+ * credential, project and base URL first, then minting through the
+ * cache (have: a token already minted for ctx, used instead).  sh, when
+ * not NULL, is the shell the values will be quoted for: a base URL it
+ * cannot hold is refused before anything is minted.  key_opt and url_opt
+ * are --key-var and --url-var, or NULL.  Release with cmd_env_release
+ * (the values hold the token).
+ */
+int	 cmd_env_vars(struct vt_ctx *ctx, const enum shell *sh,
+	    const char *key_opt, const char *url_opt, int unset,
+	    const struct token *have, struct cmd_env *ev);
+void	 cmd_env_release(struct cmd_env *ev);
+/* cmd_env_vars rendered for shell sh into *text (secret_free it). */
 int	 cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
 	    const char *url_opt, int unset, const struct token *have,
 	    char **text);

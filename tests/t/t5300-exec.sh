@@ -39,6 +39,17 @@ like "$(sed -n 4p "$T/out")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9
 vt exec --base-url "$MOCK_URL/v1" -- sh -c 'echo "$OPENAI_BASE_URL"'
 is "$VT_OUT" "$MOCK_URL/v1" "--base-url goes to OPENAI_BASE_URL, as with env"
 
+# The profile's key_var and url_var name the variables, as for env.
+mkdir -p "$XDG_CONFIG_HOME/vtoken"
+printf '[default]\nkey_var = MY_KEY\nurl_var = MY_URL\n' \
+    >"$XDG_CONFIG_HOME/vtoken/config"
+# shellcheck disable=SC2016
+vt exec -- sh -c 'printf "%s|%s|%s\n" "$MY_KEY" "$MY_URL" "${OPENAI_API_KEY-unset}"'
+vt_ok "exec with a profile's key_var and url_var"
+like "$VT_OUT" "^$TOKEN_RE\|https://us-central1-aiplatform[^|]*/endpoints/openapi\|unset\$" \
+    "the child gets MY_KEY and MY_URL, and no OPENAI_API_KEY"
+rm -f "$XDG_CONFIG_HOME/vtoken/config"
+
 # Without "--", vtoken's options end at the command's first word.
 # shellcheck disable=SC2016
 vt exec sh -c 'echo "$1 $2"' x -v --project
