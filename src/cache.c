@@ -28,24 +28,15 @@
 #define CACHE_JITTER_MAX	60
 #define CACHE_JITTER_DIV	10
 
-/* --cache: auto, keyring, file or none. */
-static const char *
-cache_mode(const struct vt_ctx *ctx)
-{
-	return ctx->cache.value != NULL ? ctx->cache.value : "auto";
-}
-
 int
 cache_select(struct vt_ctx *ctx, const struct cache_backend **out,
     const char **why)
 {
-	const char	*mode = cache_mode(ctx);
-
 	*out = NULL;
 	*why = NULL;
-	if (strcmp(mode, "none") == 0)
+	if (ctx->cache_mode == CACHE_NONE)
 		return 0;
-	if (strcmp(mode, "file") == 0) {
+	if (ctx->cache_mode == CACHE_FILE) {
 		*out = &cache_file_backend;
 		return 0;
 	}
@@ -53,7 +44,7 @@ cache_select(struct vt_ctx *ctx, const struct cache_backend **out,
 		*out = &cache_keyring_backend;
 		return 0;
 	}
-	if (strcmp(mode, "keyring") == 0)
+	if (ctx->cache_mode == CACHE_KEYRING)
 		return vt_err(VT_ERR_CONFIG, "the keyring cache is unavailable "
 		    "(%s); use --cache file or auto", *why);
 	*out = &cache_file_backend;
@@ -244,8 +235,8 @@ cache_token(struct vt_ctx *ctx, struct source *src, struct token *tok)
 	 * then never taken for a wedged one, and whoever finds the entry
 	 * cold mints it while the rest wait.  Files are read without it.
 	 */
-	if (strcmp(cache_mode(ctx), "file") != 0 &&
-	    strcmp(cache_mode(ctx), "none") != 0 && keyring_bus())
+	if ((ctx->cache_mode == CACHE_AUTO ||
+	    ctx->cache_mode == CACHE_KEYRING) && keyring_bus())
 		lockfd = cache_lock(ctx, key);
 	if ((r = cache_select(ctx, &c, &why)) != 0)
 		goto out;

@@ -31,12 +31,11 @@ cache_backends(struct vt_ctx *ctx, const struct cache_backend **v)
 	const char	*why;
 	size_t		 n = 0;
 
-	if (strcmp(ctx->cache.value, "file") != 0 &&
-	    strcmp(ctx->cache.value, "none") != 0 && keyring_open(ctx, &why) == 0)
+	if ((ctx->cache_mode == CACHE_AUTO ||
+	    ctx->cache_mode == CACHE_KEYRING) && keyring_open(ctx, &why) == 0)
 		v[n++] = &cache_keyring_backend;
 	vt_err_clear();
-	if (strcmp(ctx->cache.value, "keyring") != 0 &&
-	    strcmp(ctx->cache.value, "none") != 0)
+	if (ctx->cache_mode == CACHE_AUTO || ctx->cache_mode == CACHE_FILE)
 		v[n++] = &cache_file_backend;
 	return n;
 }

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "output.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -129,7 +130,7 @@ refresh_all(struct vt_ctx *ctx, struct cmd_args *args)
 		memset(&pctx, 0, sizeof pctx);
 		pctx.command = ctx->command;
 		pcli = *ctx->cli;
-		pcli.profile = names[i];
+		pcli.value[settings_index("profile")] = names[i];
 		if ((r = options_resolve(&pctx, &pcli)) == 0)
 			r = refresh_one(&pctx, args);
 		if (r != 0) {

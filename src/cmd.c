@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output.h"
 #include "resolve.h"
+#include "settings.h"
 #include "source.h"
 
 const struct cmd_entry *cmd_table[] = {
@@ -76,27 +77,9 @@ cmd_usage(int to_stdout)
 		    cmd_table[i]->summary);
 	fprintf(f,
 "\n"
-"Options (before or after the command):\n"
-"  --profile NAME        profile of the config file (VTOKEN_PROFILE)\n"
-"  --project ID          Google Cloud project (GOOGLE_CLOUD_PROJECT)\n"
-"  --location LOC        Vertex AI location, default us-central1\n"
-"  --endpoint ID         Vertex AI endpoint, default openapi\n"
-"  --api-version V       v1 (default) or v1beta1\n"
-"  --base-url URL        the whole base URL, for private endpoints\n"
-"  --credentials FILE    credential file; else GOOGLE_APPLICATION_CREDENTIALS,\n"
-"                        else gcloud's application default credentials\n"
-"  --api-key-file FILE   a Gemini API key, read from FILE (one line)\n"
-"  --vertex              Vertex AI only: ignore API keys\n"
-"  --gemini              the Gemini API: an API key is required\n"
-"  --scopes LIST         OAuth scopes, default cloud-platform\n"
-"  --timeout DURATION    bound on the whole call, default 30s\n"
-"  --cache BACKEND       auto (default), keyring, file or none (VTOKEN_CACHE)\n"
-"  --no-cache            mint a new token; neither read nor store one\n"
-"  --min-ttl DURATION    least life a cached token needs, default 5m\n"
-"                        (30m for env, 15m for refresh)\n"
-"  --impersonate-service-account [DELEGATE,...]SA\n"
-"                        mint for service account SA via IAM\n"
-"  --lifetime DURATION   life of impersonated tokens (IAM default 1h)\n"
+"Options (before or after the command):\n");
+	settings_help(f);
+	fprintf(f,
 "  -v, --verbose         more messages on stderr (repeat for more)\n"
 "  -q, --quiet           only errors on stderr\n"
 "  -h, --help            this text; 'vtoken help COMMAND' for a command\n"
@@ -169,8 +152,7 @@ cmd_env_check_url(struct vt_ctx *ctx, const enum shell *sh, const char *url)
 			free(q);
 		return 0;
 	}
-	return vt_err(ctx->base_url.origin != NULL &&
-	    ctx->base_url.origin[0] == '-' ? VT_ERR_USAGE : VT_ERR_CONFIG,
+	return vt_err(setting_bad_code(&ctx->base_url),
 	    "the base URL cannot be written safely for this shell; choose "
 	    "another --shell");
 }

@@ -31,18 +31,12 @@
 
 #include "vtoken.h"
 #include "conf.h"
+#include "settings.h"
 #include "file.h"
 #include "log.h"
 #include "xmalloc.h"
 
 /* The profile keys vtoken knows; anything else is a warning. */
-static const char *const config_keys[] = {
-	"project", "location", "endpoint", "api_version", "base_url",
-	"credentials", "scopes", "timeout", "api_key_file", "impersonate",
-	"backend", "cache", "min_ttl", "git_hosts", "git_username",
-	"universe_domain", "key_var", "url_var", "lifetime", NULL
-};
-
 struct config_entry {
 	char	 *key;
 	char	 *value;	/* escapes already decoded */
@@ -57,18 +51,6 @@ struct config {
 	char			**groups;	/* every profile in the file */
 };
 
-/* Whether key is one of the keys vtoken reads. */
-static int
-config_known_key(const char *key)
-{
-	size_t	i;
-
-	for (i = 0; config_keys[i] != NULL; i++) {
-		if (strcmp(config_keys[i], key) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 /* The XDG base directory rule, with the passwd home as a last resort. */
 char *
@@ -396,7 +378,7 @@ config_load(const char *path, const char *profile, int explicit,
 	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
 		if (config_has(cfg, keys[i]))
 			continue;
-		if (!config_known_key(keys[i])) {
+		if (!settings_is_key(keys[i])) {
 			log_warn("'%s': unknown key '%s' in profile '%s'", path,
 			    keys[i], profile);
 			continue;

@@ -10,6 +10,7 @@
 
 #include "vtoken.h"
 #include "conf.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 double
@@ -49,7 +50,8 @@ ctx_trace(struct vt_ctx *ctx, const char *what, const char *step,
 }
 
 void
-setting_set(struct setting *s, const char *value, const char *origin)
+setting_set(struct setting *s, const char *value, const char *origin,
+    enum setting_from from)
 {
 	char	*v, *o;
 
@@ -59,6 +61,14 @@ setting_set(struct setting *s, const char *value, const char *origin)
 	setting_release(s);
 	s->value = v;
 	s->origin = o;
+	s->from = v != NULL ? from : FROM_NONE;
+}
+
+int
+setting_chosen(const struct setting *s)
+{
+	return s->from == FROM_CLI || s->from == FROM_ENV ||
+	    s->from == FROM_PROFILE;
 }
 
 void
@@ -67,6 +77,7 @@ setting_release(struct setting *s)
 	free(s->value);
 	free(s->origin);
 	s->value = s->origin = NULL;
+	s->from = FROM_NONE;
 }
 
 void
@@ -74,22 +85,7 @@ ctx_release(struct vt_ctx *ctx)
 {
 	size_t	i;
 
-	setting_release(&ctx->profile);
-	setting_release(&ctx->project);
-	setting_release(&ctx->location);
-	setting_release(&ctx->endpoint);
-	setting_release(&ctx->api_version);
-	setting_release(&ctx->base_url);
-	setting_release(&ctx->credentials);
-	setting_release(&ctx->api_key_file);
-	setting_release(&ctx->backend);
-	setting_release(&ctx->scopes);
-	setting_release(&ctx->timeout);
-	setting_release(&ctx->cache);
-	setting_release(&ctx->min_ttl);
-	setting_release(&ctx->impersonate);
-	setting_release(&ctx->lifetime);
-	setting_release(&ctx->universe_domain);
+	settings_release(ctx);
 	if (ctx->scope_list != NULL) {
 		for (i = 0; ctx->scope_list[i] != NULL; i++)
 			free(ctx->scope_list[i]);

@@ -3,9 +3,8 @@
  *
  * One getopt_long pass over the whole command line (GNU permutation), so
  * global options work before and after the command name; the first
- * non-option word is the command.  Then options_resolve() applies the
- * precedence of PRODUCT.md: command line, environment, profile,
- * discovered, built-in default, keeping each value's origin for `status`.
+ * non-option word is the command.  The settings' options come from the
+ * settings table (settings.h), which options_resolve() then applies.
  */
 #include "config.h"
 
@@ -27,50 +26,22 @@
 #include "vertex.h"
 #include "xmalloc.h"
 
+/* getopt ids: command options, then settings_table rows (and alts). */
 enum {
-	OPT_PROFILE = 256,
-	OPT_PROJECT,
-	OPT_LOCATION,
-	OPT_ENDPOINT,
-	OPT_API_VERSION,
-	OPT_BASE_URL,
-	OPT_CREDENTIALS,
-	OPT_SCOPES,
-	OPT_TIMEOUT,
-	OPT_JSON,
+	OPT_JSON = 256,
 	OPT_SHELL,
 	OPT_UNSET,
 	OPT_KEY_VAR,
 	OPT_URL_VAR,
-	OPT_CACHE,
-	OPT_NO_CACHE,
-	OPT_MIN_TTL,
 	OPT_ALL,
 	OPT_WRITE_ENV,
 	OPT_WRITE_TOKEN,
-	OPT_API_KEY_FILE,
-	OPT_VERTEX,
-	OPT_GEMINI,
-	OPT_IMPERSONATE,
-	OPT_LIFETIME
+	OPT_SETTING = 512,		/* + row index */
+	OPT_SETTING_ALT = 512 + SETTINGS_MAX	/* + row index */
 };
 
-static const struct option options_long[] = {
-	{ "profile",		required_argument, NULL, OPT_PROFILE },
-	{ "project",		required_argument, NULL, OPT_PROJECT },
-	{ "location",		required_argument, NULL, OPT_LOCATION },
-	{ "endpoint",		required_argument, NULL, OPT_ENDPOINT },
-	{ "api-version",	required_argument, NULL, OPT_API_VERSION },
-	{ "base-url",		required_argument, NULL, OPT_BASE_URL },
-	{ "credentials",	required_argument, NULL, OPT_CREDENTIALS },
-	{ "api-key-file",	required_argument, NULL, OPT_API_KEY_FILE },
-	{ "vertex",		no_argument,	   NULL, OPT_VERTEX },
-	{ "gemini",		no_argument,	   NULL, OPT_GEMINI },
-	{ "scopes",		required_argument, NULL, OPT_SCOPES },
-	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
-	{ "impersonate-service-account", required_argument, NULL,
-	    OPT_IMPERSONATE },
-	{ "lifetime",		required_argument, NULL, OPT_LIFETIME },
+/* The command options and -v -q -h -V; the settings' come from the table. */
+static const struct option options_fixed[] = {
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -80,14 +51,68 @@ static const struct option options_long[] = {
 	{ "unset",		no_argument,	   NULL, OPT_UNSET },
 	{ "key-var",		required_argument, NULL, OPT_KEY_VAR },
 	{ "url-var",		required_argument, NULL, OPT_URL_VAR },
-	{ "cache",		required_argument, NULL, OPT_CACHE },
-	{ "no-cache",		no_argument,	   NULL, OPT_NO_CACHE },
-	{ "min-ttl",		required_argument, NULL, OPT_MIN_TTL },
 	{ "all",		no_argument,	   NULL, OPT_ALL },
 	{ "write-env",		required_argument, NULL, OPT_WRITE_ENV },
 	{ "write-token",	required_argument, NULL, OPT_WRITE_TOKEN },
-	{ NULL,			0,		   NULL, 0 }
 };
+
+/* getopt's list: options_fixed and every row's option(s). */
+static struct option	options_long[sizeof options_fixed /
+			    sizeof options_fixed[0] + 2 * SETTINGS_MAX + 1];
+
+static void
+options_init(void)
+{
+	const struct setting_def	*d;
+	size_t				 n = 0, i;
+
+	if (options_long[0].name != NULL)
+		return;
+	for (i = 0; i < sizeof options_fixed / sizeof options_fixed[0]; i++)
+		options_long[n++] = options_fixed[i];
+	for (i = 0; i < settings_count; i++) {
+		d = &settings_table[i];
+		if (d->option == NULL)
+			continue;
+		options_long[n].name = d->option;
+		options_long[n].has_arg = d->arg != NULL ? required_argument :
+		    no_argument;
+		options_long[n++].val = OPT_SETTING + (int)i;
+		if (d->alt_option != NULL) {
+			options_long[n].name = d->alt_option;
+			options_long[n].has_arg = no_argument;
+			options_long[n++].val = OPT_SETTING_ALT + (int)i;
+		}
+	}
+}
+
+const char *
+cli_value(const struct cli *cli, const char *name)
+{
+	int	i;
+
+	return (i = settings_index(name)) < 0 ? NULL : cli->value[i];
+}
+
+/* A setting's option: its value, or a flag's. */
+static int
+options_set_setting(struct cli *cli, int id, const char *arg)
+{
+	const struct setting_def	*d;
+	const char			*v;
+	int				 i, alt = id >= OPT_SETTING_ALT;
+
+	i = id - (alt ? OPT_SETTING_ALT : OPT_SETTING);
+	d = &settings_table[i];
+	v = alt ? d->alt_value : d->arg == NULL ? d->flag_value : arg;
+	/* Two flags of one setting exclude each other (--vertex --gemini). */
+	if (d->alt_option != NULL && cli->value[i] != NULL &&
+	    strcmp(cli->value[i], v) != 0)
+		return vt_err(VT_ERR_USAGE, "--%s and --%s exclude each other; "
+		    "give one", d->option, d->alt_option);
+	cli->value[i] = v;
+	return 0;
+}
 
 /* Command options: the CMDOPT_ bit each needs and its name. */
 static const struct {
@@ -249,6 +274,7 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 {
 	int	c, used = 0, nargs, end, start;
 
+	options_init();
 	memset(cli, 0, sizeof *cli);
 	memset(args, 0, sizeof *args);
 	end = options_argv_end(argc, argv);
@@ -260,30 +286,6 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 	while ((c = getopt_long(end, argv, ":vqhV", options_long,
 	    NULL)) != -1) {
 		switch (c) {
-		case OPT_PROFILE:	cli->profile = optarg; break;
-		case OPT_PROJECT:	cli->project = optarg; break;
-		case OPT_LOCATION:	cli->location = optarg; break;
-		case OPT_ENDPOINT:	cli->endpoint = optarg; break;
-		case OPT_API_VERSION:	cli->api_version = optarg; break;
-		case OPT_BASE_URL:	cli->base_url = optarg; break;
-		case OPT_CREDENTIALS:	cli->credentials = optarg; break;
-		case OPT_API_KEY_FILE:	cli->api_key_file = optarg; break;
-		case OPT_VERTEX:
-		case OPT_GEMINI:
-			if (cli->backend != NULL &&
-			    strcmp(cli->backend, c == OPT_VERTEX ? "vertex" :
-			    "gemini") != 0)
-				return vt_err(VT_ERR_USAGE, "--vertex and "
-				    "--gemini exclude each other; give one");
-			cli->backend = c == OPT_VERTEX ? "vertex" : "gemini";
-			break;
-		case OPT_SCOPES:	cli->scopes = optarg; break;
-		case OPT_TIMEOUT:	cli->timeout = optarg; break;
-		case OPT_CACHE:		cli->cache = optarg; break;
-		case OPT_NO_CACHE:	cli->no_cache = 1; break;
-		case OPT_MIN_TTL:	cli->min_ttl = optarg; break;
-		case OPT_IMPERSONATE:	cli->impersonate = optarg; break;
-		case OPT_LIFETIME:	cli->lifetime = optarg; break;
 		case 'v':		cli->verbose++; break;
 		case 'q':		cli->quiet = 1; break;
 		case 'h':		cli->help = 1; break;
@@ -298,7 +300,11 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 			return vt_err(VT_ERR_USAGE, "unknown option '%s'; "
 			    "see 'vtoken --help'", options_word(argv, optind));
 		default:
-			options_set_cmd(args, c, optarg, &used);
+			if (c >= OPT_SETTING) {
+				if (options_set_setting(cli, c, optarg) != 0)
+					return VT_ERR_USAGE;
+			} else
+				options_set_cmd(args, c, optarg, &used);
 			break;
 		}
 	}
@@ -318,7 +324,8 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 	}
 	if (cli->help || cli->version)
 		return 0;
-	if (cli->credentials != NULL && cli->api_key_file != NULL)
+	if (cli_value(cli, "credentials") != NULL &&
+	    cli_value(cli, "api_key_file") != NULL)
 		return vt_err(VT_ERR_USAGE, "--credentials and --api-key-file "
 		    "name two different credentials; give one");
 	if (cli->cmd == NULL)
@@ -341,339 +348,13 @@ options_parse(int argc, char **argv, struct cli *cli, struct cmd_args *args)
 }
 
 int
-options_parse_duration(const char *s, long *out)
-{
-	char		*end;
-	long		 v, mult = 1;
-	unsigned long	 u;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	u = strtoul(s, &end, 10);
-	if (errno != 0 || u > 100000000UL)
-		return -1;
-	if (*end != '\0') {
-		if (end[1] != '\0')
-			return -1;
-		switch (*end) {
-		case 's':	mult = 1; break;
-		case 'm':	mult = 60; break;
-		case 'h':	mult = 3600; break;
-		default:	return -1;
-		}
-	}
-	v = (long)u * mult;
-	*out = v;
-	return 0;
-}
-
-/* 1 if c may appear in a scope (RFC 6749 section 3.3 scope-token). */
-static int
-options_scope_char(unsigned char c)
-{
-	return c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
-	    (c >= 0x5d && c <= 0x7e);
-}
-
-char **
-options_parse_scopes(const char *s)
-{
-	char		**v = NULL, *scope;
-	const char	 *p, *start;
-	size_t		  n = 0, i, len;
-	int		  dup;
-
-	for (p = s; *p != '\0';) {
-		while (*p == ',' || *p == ';' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		for (start = p; *p != '\0' && *p != ',' && *p != ';' &&
-		    *p != ' ' && *p != '\t'; p++) {
-			if (!options_scope_char((unsigned char)*p))
-				goto fail;
-		}
-		len = (size_t)(p - start);
-		if (memchr(start, '/', len) == NULL &&
-		    memchr(start, ':', len) == NULL)
-			scope = xasprintf("https://www.googleapis.com/auth/%.*s",
-			    (int)len, start);
-		else
-			scope = xstrndup(start, len);
-		for (dup = 0, i = 0; i < n; i++)
-			dup |= strcmp(v[i], scope) == 0;
-		if (dup) {
-			free(scope);
-			continue;
-		}
-		v = xreallocarray(v, n + 2, sizeof *v);
-		v[n++] = scope;
-		v[n] = NULL;
-	}
-	return v;
-fail:
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return NULL;
-}
-
-/* The error code for a bad value: usage if it came from the command line. */
-static int
-options_bad_code(const struct setting *s)
-{
-	return s->origin != NULL && s->origin[0] == '-' ?
-	    VT_ERR_USAGE : VT_ERR_CONFIG;
-}
-
-/* Trace the environment variables left and the profile as skipped. */
-static void
-options_trace_skip(struct vt_ctx *ctx, const char *trace,
-    const char *const *envs)
-{
-	const char	*profile;
-	char		*origin;
-
-	for (; envs != NULL && *envs != NULL; envs++)
-		ctx_trace(ctx, trace, *envs, TRACE_SKIPPED,
-		    "an earlier step was chosen");
-	profile = ctx->config != NULL ? config_profile(ctx->config) :
-	    ctx->profile.value;
-	origin = xasprintf("profile '%s'", profile);
-	ctx_trace(ctx, trace, origin, TRACE_SKIPPED,
-	    "an earlier step was chosen");
-	free(origin);
-}
-
-/*
- * Take a setting from the first of: the command line option cli_name
- * (value cli_value), the environment variables envs, the profile key, the
- * default.  With trace set, every step goes into ctx's trace.
- */
-static void
-options_pick(struct vt_ctx *ctx, struct setting *s, const char *trace,
-    const char *cli_value, const char *cli_name, const char *const *envs,
-    const char *key, const char *def)
-{
-	const char	*v, *profile;
-	char		*origin;
-	size_t		 i;
-
-	if (cli_value != NULL) {
-		setting_set(s, cli_value, cli_name);
-		if (trace != NULL) {
-			ctx_trace(ctx, trace, cli_name, TRACE_CHOSEN, "%s",
-			    cli_value);
-			options_trace_skip(ctx, trace, envs);
-		}
-		return;
-	}
-	if (trace != NULL)
-		ctx_trace(ctx, trace, cli_name, TRACE_ABSENT, NULL);
-	for (i = 0; envs != NULL && envs[i] != NULL; i++) {
-		if ((v = file_getenv(envs[i])) != NULL) {
-			setting_set(s, v, envs[i]);
-			if (trace != NULL) {
-				ctx_trace(ctx, trace, envs[i], TRACE_CHOSEN,
-				    "%s", v);
-				options_trace_skip(ctx, trace, envs + i + 1);
-			}
-			return;
-		}
-		if (trace != NULL)
-			ctx_trace(ctx, trace, envs[i], TRACE_ABSENT, NULL);
-	}
-	profile = ctx->config != NULL ? config_profile(ctx->config) :
-	    ctx->profile.value;
-	origin = xasprintf("profile '%s'", profile);
-	if ((v = config_get(ctx->config, key)) != NULL && *v != '\0') {
-		setting_set(s, v, origin);
-		if (trace != NULL)
-			ctx_trace(ctx, trace, origin, TRACE_CHOSEN, "%s", v);
-	} else {
-		if (trace != NULL)
-			ctx_trace(ctx, trace, origin, TRACE_ABSENT, NULL);
-		if (def != NULL)
-			setting_set(s, def, "default");
-	}
-	free(origin);
-}
-
-/* --lifetime and universe_domain (--impersonate-service-account is
- * parsed where it is used, source-impersonated.c). */
-static int
-options_check_federation(struct vt_ctx *ctx)
-{
-	const char	*u = ctx->universe_domain.value;
-	long		 secs;
-
-	ctx->lifetime_sec = 0;
-	if (ctx->lifetime.value != NULL) {
-		if (options_parse_duration(ctx->lifetime.value, &secs) != 0 ||
-		    secs <= 0 || secs > 43200)
-			return vt_err(options_bad_code(&ctx->lifetime),
-			    "invalid lifetime '%s' (from %s): use whole "
-			    "seconds, or a number with s, m or h, between 1s "
-			    "and 12h", ctx->lifetime.value,
-			    ctx->lifetime.origin);
-		ctx->lifetime_sec = secs;
-	}
-	if (u != NULL && (strspn(u, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(u) ||
-	    strchr(u, '.') == NULL || u[0] == '.' || u[0] == '-'))
-		return vt_err(options_bad_code(&ctx->universe_domain),
-		    "invalid universe domain '%s' (from %s): expected a domain "
-		    "name such as googleapis.com", u,
-		    ctx->universe_domain.origin);
-	return 0;
-}
-
-/* Check the settings that must be valid before any command runs. */
-static int
-options_check(struct vt_ctx *ctx)
-{
-	char	*what;
-	long	 secs;
-	int	 r;
-
-	if (options_parse_duration(ctx->timeout.value, &secs) != 0 ||
-	    secs <= 0 || secs > 3600)
-		return vt_err(options_bad_code(&ctx->timeout), "invalid "
-		    "timeout '%s' (from %s): use whole seconds, or a number "
-		    "with s, m or h, between 1s and 1h", ctx->timeout.value,
-		    ctx->timeout.origin);
-	ctx->timeout_sec = (int)secs;
-	if (options_parse_duration(ctx->min_ttl.value, &secs) != 0 ||
-	    secs > 86400)
-		return vt_err(options_bad_code(&ctx->min_ttl), "invalid "
-		    "minimum lifetime '%s' (from %s): use whole seconds, or a "
-		    "number with s, m or h, up to 24h", ctx->min_ttl.value,
-		    ctx->min_ttl.origin);
-	ctx->min_ttl_sec = secs;
-	if (strcmp(ctx->cache.value, "auto") != 0 &&
-	    strcmp(ctx->cache.value, "keyring") != 0 &&
-	    strcmp(ctx->cache.value, "file") != 0 &&
-	    strcmp(ctx->cache.value, "none") != 0)
-		return vt_err(options_bad_code(&ctx->cache), "invalid cache "
-		    "'%s' (from %s): expected auto, keyring, file or none",
-		    ctx->cache.value, ctx->cache.origin);
-	if ((ctx->scope_list = options_parse_scopes(ctx->scopes.value)) ==
-	    NULL)
-		return vt_err(options_bad_code(&ctx->scopes), "invalid scopes "
-		    "'%s' (from %s): give scope URLs or names separated by "
-		    "commas", ctx->scopes.value, ctx->scopes.origin);
-	if (!vertex_valid_location(ctx->location.value))
-		return vt_err(options_bad_code(&ctx->location), "invalid "
-		    "location '%s' (from %s): expected a region such as "
-		    "us-central1, or global", ctx->location.value,
-		    ctx->location.origin);
-	if (!vertex_valid_endpoint(ctx->endpoint.value))
-		return vt_err(options_bad_code(&ctx->endpoint), "invalid "
-		    "endpoint '%s' (from %s): expected openapi or a numeric "
-		    "endpoint ID", ctx->endpoint.value, ctx->endpoint.origin);
-	if (!vertex_valid_api_version(ctx->api_version.value))
-		return vt_err(options_bad_code(&ctx->api_version), "invalid "
-		    "API version '%s' (from %s): expected v1 or v1beta1",
-		    ctx->api_version.value, ctx->api_version.origin);
-	if (ctx->credentials.value != NULL && *ctx->credentials.value == '\0')
-		return vt_err(options_bad_code(&ctx->credentials), "empty "
-		    "credential file name (from %s)", ctx->credentials.origin);
-	if (ctx->api_key_file.value != NULL &&
-	    *ctx->api_key_file.value == '\0')
-		return vt_err(options_bad_code(&ctx->api_key_file), "empty API "
-		    "key file name (from %s)", ctx->api_key_file.origin);
-	if (ctx->backend.value != NULL &&
-	    strcmp(ctx->backend.value, "vertex") != 0 &&
-	    strcmp(ctx->backend.value, "gemini") != 0)
-		return vt_err(options_bad_code(&ctx->backend), "invalid "
-		    "backend '%s' (from %s): expected vertex or gemini",
-		    ctx->backend.value, ctx->backend.origin);
-	ctx->gemini = ctx->backend.value != NULL &&
-	    strcmp(ctx->backend.value, "gemini") == 0;
-	if ((r = options_check_federation(ctx)) != 0)
-		return r;
-	if (ctx->project.value != NULL &&
-	    !vertex_valid_project(ctx->project.value))
-		return vt_err(options_bad_code(&ctx->project), "invalid "
-		    "project ID '%s' (from %s)", ctx->project.value,
-		    ctx->project.origin);
-	if (ctx->base_url.value != NULL) {
-		what = xasprintf("base URL (from %s)", ctx->base_url.origin);
-		r = http_url_check(ctx->base_url.value, what);
-		free(what);
-		/* The message stands; only the exit status differs. */
-		if (r != 0)
-			return options_bad_code(&ctx->base_url);
-	}
-	return 0;
-}
-
-int
 options_resolve(struct vt_ctx *ctx, const struct cli *cli)
 {
-	static const char *const project_env[] = { "GOOGLE_CLOUD_PROJECT",
-	    "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", NULL };
-	static const char *const location_env[] = { "GOOGLE_CLOUD_LOCATION",
-	    NULL };
-	static const char *const cache_env[] = { "VTOKEN_CACHE", NULL };
-	static const char *const universe_env[] = {
-	    "GOOGLE_CLOUD_UNIVERSE_DOMAIN", NULL };
-	const char	*v;
-	char		*path;
-	int		 r, explicit = 1;
+	int	r;
 
 	ctx->verbosity = cli->quiet ? -1 : cli->verbose;
 	ctx->cli = cli;
-	if (cli->profile != NULL)
-		setting_set(&ctx->profile, cli->profile, "--profile");
-	else if ((v = file_getenv("VTOKEN_PROFILE")) != NULL)
-		setting_set(&ctx->profile, v, "VTOKEN_PROFILE");
-	else {
-		setting_set(&ctx->profile, "default", "default");
-		explicit = 0;
-	}
-	path = config_path();
-	r = config_load(path, ctx->profile.value, explicit, &ctx->config);
-	free(path);
-	if (r != 0)
-		return r;
-
-	options_pick(ctx, &ctx->project, "project", cli->project, "--project",
-	    project_env, "project", NULL);
-	options_pick(ctx, &ctx->location, NULL, cli->location, "--location",
-	    location_env, "location", VT_DEFAULT_LOCATION);
-	options_pick(ctx, &ctx->endpoint, NULL, cli->endpoint, "--endpoint",
-	    NULL, "endpoint", VT_DEFAULT_ENDPOINT);
-	options_pick(ctx, &ctx->api_version, NULL, cli->api_version,
-	    "--api-version", NULL, "api_version", VT_DEFAULT_API_VERSION);
-	options_pick(ctx, &ctx->base_url, NULL, cli->base_url, "--base-url",
-	    NULL, "base_url", NULL);
-	options_pick(ctx, &ctx->credentials, NULL, cli->credentials,
-	    "--credentials", NULL, "credentials", NULL);
-	options_pick(ctx, &ctx->api_key_file, NULL, cli->api_key_file,
-	    "--api-key-file", NULL, "api_key_file", NULL);
-	options_pick(ctx, &ctx->backend, NULL, cli->backend,
-	    cli->backend != NULL && strcmp(cli->backend, "vertex") == 0 ?
-	    "--vertex" : "--gemini", NULL, "backend", NULL);
-	options_pick(ctx, &ctx->scopes, NULL, cli->scopes, "--scopes", NULL,
-	    "scopes", VT_SCOPE_CLOUD_PLATFORM);
-	options_pick(ctx, &ctx->timeout, NULL, cli->timeout, "--timeout",
-	    NULL, "timeout", "30s");
-	options_pick(ctx, &ctx->cache, NULL, cli->cache, "--cache",
-	    cache_env, "cache", "auto");
-	/* env and exec export a value that outlives the call. */
-	options_pick(ctx, &ctx->min_ttl, NULL, cli->min_ttl, "--min-ttl",
-	    NULL, "min_ttl", cli->cmd != NULL && cli->cmd->min_ttl != NULL ?
-	    cli->cmd->min_ttl : "5m");
-	ctx->no_cache = cli->no_cache;
-	options_pick(ctx, &ctx->impersonate, NULL, cli->impersonate,
-	    "--impersonate-service-account", NULL, "impersonate", NULL);
-	options_pick(ctx, &ctx->lifetime, NULL, cli->lifetime, "--lifetime",
-	    NULL, "lifetime", NULL);
-	options_pick(ctx, &ctx->universe_domain, NULL, NULL,
-	    "--universe-domain", universe_env, "universe_domain", NULL);
-	if ((r = options_check(ctx)) != 0)
+	if ((r = settings_resolve(ctx, cli)) != 0)
 		return r;
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;
 	return 0;

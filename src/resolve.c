@@ -89,8 +89,7 @@ resolve_explicit(struct vt_ctx *ctx, struct source **out)
 	char		*path;
 	int		 r = 1, key_cli;
 
-	key_cli = ctx->api_key_file.origin != NULL &&
-	    ctx->api_key_file.origin[0] == '-';
+	key_cli = ctx->api_key_file.from == FROM_CLI;
 	if (key_cli)
 		r = source_api_key_file(ctx, r, out);
 	if (ctx->credentials.value == NULL)
@@ -216,7 +215,7 @@ resolve_take_project(struct vt_ctx *ctx, const char *value,
 		return 0;
 	}
 	ctx_trace(ctx, "project", origin, TRACE_CHOSEN, "%s", value);
-	setting_set(&ctx->project, value, origin);
+	setting_set(&ctx->project, value, origin, FROM_DISCOVERED);
 	return 1;
 }
 

@@ -238,8 +238,7 @@ out:
 static char *
 apikey_vertex_skip(const struct vt_ctx *ctx)
 {
-	if (ctx->backend.value == NULL ||
-	    strcmp(ctx->backend.value, "vertex") != 0)
+	if (ctx->backend_kind != BACKEND_VERTEX)
 		return NULL;
 	return xasprintf("backend vertex (%s): API keys are not used",
 	    ctx->backend.origin);
@@ -279,7 +278,7 @@ source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
 	char		*step, *path = NULL, *key = NULL, *why, *origin = NULL;
 
 	step = ctx->api_key_file.origin != NULL ? xasprintf("%s%s",
-	    ctx->api_key_file.origin, ctx->api_key_file.origin[0] == '-' ?
+	    ctx->api_key_file.origin, ctx->api_key_file.from == FROM_CLI ?
 	    "" : " api_key_file") : xstrdup("--api-key-file");
 	why = apikey_vertex_skip(ctx);
 	if (r != 1 || (why != NULL && v != NULL)) {

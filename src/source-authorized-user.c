@@ -54,8 +54,7 @@ au_scope_param(const struct vt_ctx *ctx)
 	char	*s, *p;
 	size_t	 i, len = 0;
 
-	if (ctx->scopes.origin == NULL ||
-	    strcmp(ctx->scopes.origin, "default") == 0 ||
+	if (!setting_chosen(&ctx->scopes) ||
 	    ctx->scope_list == NULL || ctx->scope_list[0] == NULL)
 		return NULL;
 	for (i = 0; ctx->scope_list[i] != NULL; i++)

@@ -24,6 +24,7 @@
 #include "iam.h"
 #include "log.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -94,8 +95,7 @@ imp_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		return r;
 	/* The user's scopes win; the file's apply when none were chosen. */
 	scopes = ctx->scope_list;
-	if (ip->scopes != NULL && (ctx->scopes.origin == NULL ||
-	    strcmp(ctx->scopes.origin, "default") == 0))
+	if (ip->scopes != NULL && !setting_chosen(&ctx->scopes))
 		scopes = ip->scopes;
 	caller = xasprintf("%s (%s)", ip->inner->identity != NULL ?
 	    ip->inner->identity : "the source credential",
@@ -305,8 +305,7 @@ imp_parse_chain(const struct setting *s, char **target, char ***delegates)
 
 	*target = NULL;
 	*delegates = NULL;
-	code = s->origin != NULL && s->origin[0] == '-' ? VT_ERR_USAGE :
-	    VT_ERR_CONFIG;
+	code = setting_bad_code(s);
 	copy = xstrdup(s->value);
 	for (p = copy; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		while (*tok == ' ')

@@ -50,13 +50,40 @@
 /* Longest access token we print (Google's are < 2 KiB). */
 #define VT_TOKEN_MAX		8192
 
+/* Where a setting's value came from, in the order of precedence. */
+enum setting_from {
+	FROM_NONE,		/* unset */
+	FROM_CLI,		/* a command-line option */
+	FROM_ENV,		/* an environment variable */
+	FROM_PROFILE,		/* the config file's profile */
+	FROM_DISCOVERED,	/* found (gcloud, the metadata server...) */
+	FROM_DEFAULT		/* built in: the user chose nothing */
+};
+
 /*
- * A configuration value and where it came from ("--project",
- * "GOOGLE_CLOUD_PROJECT", "profile 'prod'", ...), for `status`.
+ * A configuration value, where it came from, and that origin's name
+ * ("--project", "GOOGLE_CLOUD_PROJECT", "profile 'prod'", ...) for
+ * `status` and messages.  Code decides on from, never on the name.
  */
 struct setting {
-	char	*value;		/* owned; NULL when unset */
-	char	*origin;	/* owned; NULL when unset */
+	char			*value;		/* owned; NULL when unset */
+	char			*origin;	/* owned; NULL when unset */
+	enum setting_from	 from;
+};
+
+/* The cache setting (settings.c parses it). */
+enum cache_mode {
+	CACHE_AUTO,		/* the keyring when there is one, else files */
+	CACHE_KEYRING,
+	CACHE_FILE,
+	CACHE_NONE
+};
+
+/* The backend setting: which API the variables are for. */
+enum backend {
+	BACKEND_ANY,		/* unset: Vertex AI, or Gemini for an API key */
+	BACKEND_VERTEX,
+	BACKEND_GEMINI
 };
 
 /* An access token.  access_token is a secret: token_release() wipes it. */
@@ -109,8 +136,11 @@ struct vt_ctx {
 	struct setting	 impersonate;	/* [DELEGATE,...]TARGET */
 	struct setting	 lifetime;	/* of impersonated tokens */
 	struct setting	 universe_domain; /* the universe the user trusts */
+	struct setting	 no_cache_opt;	/* --no-cache */
 	/* Set when an API key was chosen (or --gemini): the Gemini API. */
 	int		 gemini;
+	enum backend	 backend_kind;	/* backend, parsed */
+	enum cache_mode	 cache_mode;	/* cache, parsed */
 
 	char		**scope_list;	/* parsed scopes, NULL-terminated */
 	int		 timeout_sec;
@@ -134,8 +164,11 @@ void	 ctx_trace(struct vt_ctx *ctx, const char *what, const char *step,
 	    enum trace_result result, const char *detail_fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 /* Set a setting, replacing any earlier value; strings are copied. */
-void	 setting_set(struct setting *s, const char *value, const char *origin);
+void	 setting_set(struct setting *s, const char *value, const char *origin,
+	    enum setting_from from);
 void	 setting_release(struct setting *s);
+/* 1 if the user chose s (command line, environment or profile). */
+int	 setting_chosen(const struct setting *s);
 void	 ctx_release(struct vt_ctx *ctx);
 
 /* token.c */

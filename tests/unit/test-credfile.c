@@ -946,7 +946,7 @@ test_sa_fetch_bad_key(void **state)
 
 /* Run an authorized_user fetch with the given scope origin. */
 static void
-au_fetch_with(const char *origin)
+au_fetch_with(const char *origin, enum setting_from from)
 {
 	struct vt_ctx	 ctx;
 	struct token	 tok;
@@ -959,6 +959,7 @@ au_fetch_with(const char *origin)
 	ctx.scope_list = scope_two;
 	ctx.scopes.value = (char *)"cloud-platform,userinfo.email";
 	ctx.scopes.origin = (char *)origin;
+	ctx.scopes.from = from;
 	assert_int_equal(source_fetch(src, &ctx, &tok), 0);
 	token_release(&tok);
 	assert_string_equal(mock_uri, "http://127.0.0.1:9/token");
@@ -979,13 +980,13 @@ test_au_fetch(void **state)
 {
 	char	*v;
 
-	au_fetch_with(NULL);
+	au_fetch_with(NULL, FROM_NONE);
 	assert_int_equal(form_count(), 4);
 	assert_null(form_get("scope"));
-	au_fetch_with("default");
+	au_fetch_with("default", FROM_DEFAULT);
 	assert_int_equal(form_count(), 4);
 	assert_null(form_get("scope"));
-	au_fetch_with("--scopes");
+	au_fetch_with("--scopes", FROM_CLI);
 	assert_int_equal(form_count(), 5);
 	assert_string_equal(v = form_get("scope"),
 	    "https://www.googleapis.com/auth/cloud-platform "

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "options.h"
+#include "settings.h"
 
 static char	tmpdir[] = "/tmp/vt-test-options-XXXXXX";
 
@@ -49,8 +50,8 @@ test_parse_global_before_and_after(void **state)
 	assert_int_equal(parse(&cli, &args, "--project", "p-123456", "token",
 	    "--location", "global", "-vv", NULL), 0);
 	assert_ptr_equal(cli.cmd, &cmd_token_entry);
-	assert_string_equal(cli.project, "p-123456");
-	assert_string_equal(cli.location, "global");
+	assert_string_equal(cli_value(&cli, "project"), "p-123456");
+	assert_string_equal(cli_value(&cli, "location"), "global");
 	assert_int_equal(cli.verbose, 2);
 	assert_int_equal(parse(&cli, &args, "env", "--shell=fish", "--unset",
 	    "--key-var", "K", NULL), 0);
@@ -85,7 +86,7 @@ test_parse_errors(void **state)
 	/* A value that looks like an option is still a value. */
 	assert_int_equal(parse(&cli, &args, "token", "--scopes", "--x", NULL),
 	    0);
-	assert_string_equal(cli.scopes, "--x");
+	assert_string_equal(cli_value(&cli, "scopes"), "--x");
 	assert_int_equal(parse(&cli, &args, "frobnicate", NULL), VT_ERR_USAGE);
 	assert_non_null(strstr(vt_errmsg(), "unknown command 'frobnicate'"));
 	/* No prefix matching: "tok" is not "token". */
@@ -124,12 +125,12 @@ test_duration(void **state)
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		v = -1;
-		assert_int_equal(options_parse_duration(cases[i].in, &v) == 0,
+		assert_int_equal(settings_parse_duration(cases[i].in, &v) == 0,
 		    cases[i].ok);
 		if (cases[i].ok)
 			assert_int_equal(v, cases[i].secs);
 	}
-	assert_int_equal(options_parse_duration(NULL, &v), -1);
+	assert_int_equal(settings_parse_duration(NULL, &v), -1);
 }
 
 static void
@@ -148,12 +149,12 @@ test_scopes(void **state)
 	char	**v;
 
 	(void)state;
-	v = options_parse_scopes("cloud-platform");
+	v = settings_parse_scopes("cloud-platform");
 	assert_non_null(v);
 	assert_string_equal(v[0], VT_SCOPE_CLOUD_PLATFORM);
 	assert_null(v[1]);
 	free_strv(v);
-	v = options_parse_scopes(" https://a.example/x, userinfo.email  "
+	v = settings_parse_scopes(" https://a.example/x, userinfo.email  "
 	    "https://a.example/x,;,");
 	assert_non_null(v);
 	assert_string_equal(v[0], "https://a.example/x");
@@ -161,12 +162,12 @@ test_scopes(void **state)
 	    "https://www.googleapis.com/auth/userinfo.email");
 	assert_null(v[2]);
 	free_strv(v);
-	assert_null(options_parse_scopes(""));
-	assert_null(options_parse_scopes(" , "));
-	assert_null(options_parse_scopes("a\"b"));
-	assert_null(options_parse_scopes("a\\b"));
-	assert_null(options_parse_scopes("a\nb"));
-	assert_null(options_parse_scopes("caf\xc3\xa9"));
+	assert_null(settings_parse_scopes(""));
+	assert_null(settings_parse_scopes(" , "));
+	assert_null(settings_parse_scopes("a\"b"));
+	assert_null(settings_parse_scopes("a\\b"));
+	assert_null(settings_parse_scopes("a\nb"));
+	assert_null(settings_parse_scopes("caf\xc3\xa9"));
 }
 
 /* Write the config file of the test's XDG_CONFIG_HOME. */
