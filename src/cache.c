@@ -19,6 +19,7 @@
 #include "file.h"
 #include "keyring.h"
 #include "log.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -61,20 +62,17 @@ cache_cmp(const void *a, const void *b)
 static char *
 cache_scopes(const struct vt_ctx *ctx)
 {
-	char	**v;
-	size_t	  n = 0, i;
-	GString	 *s;
+	char	**v, *s;
+	size_t	  n = 0;
 
 	while (ctx->scope_list != NULL && ctx->scope_list[n] != NULL)
 		n++;
 	v = xcalloc(n + 1, sizeof *v);
 	memcpy(v, ctx->scope_list, n * sizeof *v);
 	qsort(v, n, sizeof *v, cache_cmp);
-	s = g_string_new(NULL);
-	for (i = 0; i < n; i++)
-		g_string_append_printf(s, "%s%s", i > 0 ? " " : "", v[i]);
+	s = settings_scopes_join(v, ' ');
 	free(v);
-	return g_string_free(s, FALSE);
+	return s;
 }
 
 char *
@@ -107,7 +105,7 @@ cache_key(const struct vt_ctx *ctx, const struct source *src)
 	}
 	key = xstrdup(g_checksum_get_string(ck));
 	g_checksum_free(ck);
-	g_free(scopes);
+	free(scopes);
 	return key;
 }
 
@@ -300,7 +298,7 @@ out:
 	if (lockfd != -1)
 		close(lockfd);
 	free(meta.desc);
-	g_free(meta.scopes);
+	free(meta.scopes);
 	free(key);
 	return r;
 }

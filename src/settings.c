@@ -413,6 +413,25 @@ fail:
 	return NULL;
 }
 
+char *
+settings_scopes_join(char *const *v, char sep)
+{
+	char	*s, *p;
+	size_t	 i, len = 1;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		len += strlen(v[i]) + 1;
+	p = s = xmalloc(len);
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		if (i > 0)
+			*p++ = sep;
+		memcpy(p, v[i], strlen(v[i]));
+		p += strlen(v[i]);
+	}
+	*p = '\0';
+	return s;
+}
+
 /* --- the checks -------------------------------------------------------- */
 
 /* A duration in [lo, hi] seconds; what names it in the message. */

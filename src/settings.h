@@ -98,4 +98,10 @@ int	 settings_parse_duration(const char *s, long *out);
  */
 char	**settings_parse_scopes(const char *s);
 
+/*
+ * The scopes of v joined by sep ("a b" for a claim or form, "a,b" for the
+ * metadata server's query); "" for none.  The caller frees it.
+ */
+char	*settings_scopes_join(char *const *v, char sep);
+
 #endif /* VTOKEN_SETTINGS_H */

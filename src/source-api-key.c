@@ -41,13 +41,14 @@ struct apikey_priv {
 	char	*key;		/* secret */
 };
 
-static int	apikey_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	apikey_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	apikey_free_priv(void *);
 
 static const struct source_ops apikey_ops = {
-	"api_key",
-	apikey_fetch,
-	apikey_free_priv
+	.type = "api_key",
+	.fetch = apikey_fetch,
+	.free_priv = apikey_free_priv,
 };
 
 /* Plausibility of a key (source.h). */
@@ -79,11 +80,13 @@ apikey_plausible(const char *key, const char **why)
 
 /* The key, as is.  It never expires: expires_at 0. */
 static int
-apikey_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+apikey_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct apikey_priv	*ak = src->priv;
 
 	(void)ctx;
+	(void)sc;
 	tok->access_token = xstrdup(ak->key);
 	secret_note(ak->key, strlen(ak->key));
 	tok->expires_at = 0;

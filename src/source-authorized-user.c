@@ -20,6 +20,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -34,13 +35,14 @@ struct au_priv {
 	char	*token_uri;
 };
 
-static int	au_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	au_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	au_free_priv(void *);
 
 static const struct source_ops au_ops = {
-	"authorized_user",
-	au_fetch,
-	au_free_priv
+	.type = "authorized_user",
+	.fetch = au_fetch,
+	.free_priv = au_free_priv,
 };
 
 /*
@@ -49,31 +51,17 @@ static const struct source_ops au_ops = {
  * NULL means "send no scope".
  */
 static char *
-au_scope_param(const struct vt_ctx *ctx)
+au_scope_param(const struct scope_req *sc)
 {
-	char	*s, *p;
-	size_t	 i, len = 0;
-
-	if (!setting_chosen(&ctx->scopes) ||
-	    ctx->scope_list == NULL || ctx->scope_list[0] == NULL)
+	if (!sc->chosen || sc->list == NULL || sc->list[0] == NULL)
 		return NULL;
-	for (i = 0; ctx->scope_list[i] != NULL; i++)
-		len += strlen(ctx->scope_list[i]) + 1;
-	p = s = xmalloc(len);
-	for (i = 0; ctx->scope_list[i] != NULL; i++) {
-		if (i > 0)
-			*p++ = ' ';
-		len = strlen(ctx->scope_list[i]);
-		memcpy(p, ctx->scope_list[i], len);
-		p += len;
-	}
-	*p = '\0';
-	return s;
+	return settings_scopes_join(sc->list, ' ');
 }
 
 /* Trade the refresh token for an access token. */
 static int
-au_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+au_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct au_priv	*au = src->priv;
 	const char	*kv[11];
@@ -89,7 +77,7 @@ au_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	kv[6] = "refresh_token";
 	kv[7] = au->refresh_token;
 	kv[8] = NULL;
-	if ((scope = au_scope_param(ctx)) != NULL) {
+	if ((scope = au_scope_param(sc)) != NULL) {
 		kv[8] = "scope";
 		kv[9] = scope;
 		kv[10] = NULL;

@@ -30,23 +30,26 @@ struct eau_priv {
 	char	*token_url;
 };
 
-static int	eau_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	eau_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	eau_free_priv(void *);
 
 static const struct source_ops eau_ops = {
-	"external_account_authorized_user",
-	eau_fetch,
-	eau_free_priv
+	.type = "external_account_authorized_user",
+	.fetch = eau_fetch,
+	.free_priv = eau_free_priv,
 };
 
 static int
-eau_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+eau_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct eau_priv	*e = src->priv;
 	const char	*kv[5];
 	char		*form;
 	int		 r;
 
+	(void)sc;	/* the refresh token's own scopes */
 	kv[0] = "grant_type";
 	kv[1] = "refresh_token";
 	kv[2] = "refresh_token";

@@ -29,6 +29,7 @@
 #include "iam.h"
 #include "log.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "subject.h"
 #include "xmalloc.h"
@@ -61,14 +62,16 @@ struct ext_priv {
 	char		*path;		/* the credential file, for messages */
 };
 
-static int	ext_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	ext_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	ext_free_priv(void *);
 static int	ext_check(struct source *, struct vt_ctx *);
 
 static const struct source_ops ext_ops = {
-	"external_account",
-	ext_fetch,
-	ext_free_priv
+	.type = "external_account",
+	.fetch = ext_fetch,
+	.check = ext_check,
+	.free_priv = ext_free_priv,
 };
 
 static void
@@ -186,23 +189,9 @@ out:
 	return r;
 }
 
-/* Space-separated scopes; caller frees. */
-static char *
-ext_join(char *const *v)
-{
-	char	*s = xstrdup(""), *t;
-	size_t	 i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		t = xasprintf("%s%s%s", s, i > 0 ? " " : "", v[i]);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
 static int
-ext_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+ext_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct ext_priv		*e = src->priv;
 	struct subject_exec	 se;
@@ -237,8 +226,9 @@ ext_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		goto out;
 
 	/* With impersonation the STS token only has to reach IAM. */
-	scope = e->imp_url != NULL ? xstrdup(VT_SCOPE_CLOUD_PLATFORM) :
-	    ext_join(ctx->scope_list);
+	scope = e->imp_url != NULL || sc->list == NULL ||
+	    sc->list[0] == NULL ? xstrdup(VT_SCOPE_CLOUD_PLATFORM) :
+	    settings_scopes_join(sc->list, ' ');
 	if (e->workforce && e->user_project != NULL && e->client_id == NULL)
 		options = xasprintf("{\"userProject\":\"%s\"}",
 		    e->user_project);
@@ -262,7 +252,7 @@ ext_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 		goto out;
 	}
 	r = iam_generate_token(ctx, e->imp_url, sts.access_token,
-	    ctx->scope_list, NULL, ctx->lifetime_sec > 0 ? ctx->lifetime_sec :
+	    sc->list, NULL, ctx->lifetime_sec > 0 ? ctx->lifetime_sec :
 	    e->imp_lifetime, src->identity, src->quota_project_id, tok);
 out:
 	token_release(&sts);
@@ -521,7 +511,6 @@ source_external_new(json_object *obj, const char *path, const char *origin,
 	e->user_project = up != NULL ? xstrdup(up) : NULL;
 
 	src = source_new(&ext_ops, origin, path);
-	src->check = ext_check;
 	if (target != NULL) {
 		src->identity = xstrdup(target);
 		src->impersonate = xstrdup(target);

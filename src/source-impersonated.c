@@ -37,14 +37,16 @@ struct imp_priv {
 	char		*what;		/* names the URL in messages */
 };
 
-static int	imp_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	imp_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	imp_free_priv(void *);
 static int	imp_check(struct source *, struct vt_ctx *);
 
 static const struct source_ops imp_ops = {
-	"impersonated_service_account",
-	imp_fetch,
-	imp_free_priv
+	.type = "impersonated_service_account",
+	.fetch = imp_fetch,
+	.check = imp_check,
+	.free_priv = imp_free_priv,
 };
 
 /* Free a NULL-terminated vector. */
@@ -64,22 +66,15 @@ imp_strv_free(char **v)
 static int
 imp_source_token(struct source *inner, struct vt_ctx *ctx, struct token *tok)
 {
-	char		*cp[2] = { (char *)VT_SCOPE_CLOUD_PLATFORM, NULL };
-	char		**saved_list = ctx->scope_list;
-	struct setting	 saved = ctx->scopes;
-	int		 r;
+	char *const		 cp[2] = { (char *)VT_SCOPE_CLOUD_PLATFORM, NULL };
+	const struct scope_req	 sc = { cp, 0 };
 
-	ctx->scope_list = cp;
-	ctx->scopes.value = (char *)VT_SCOPE_CLOUD_PLATFORM;
-	ctx->scopes.origin = (char *)"default";
-	r = source_fetch(inner, ctx, tok);
-	ctx->scope_list = saved_list;
-	ctx->scopes = saved;
-	return r;
+	return source_fetch_scopes(inner, ctx, &sc, tok);
 }
 
 static int
-imp_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+imp_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct imp_priv	*ip = src->priv;
 	struct token	 stok = { 0 };
@@ -94,8 +89,8 @@ imp_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	if ((r = imp_source_token(ip->inner, ctx, &stok)) != 0)
 		return r;
 	/* The user's scopes win; the file's apply when none were chosen. */
-	scopes = ctx->scope_list;
-	if (ip->scopes != NULL && !setting_chosen(&ctx->scopes))
+	scopes = sc->list;
+	if (ip->scopes != NULL && !sc->chosen)
 		scopes = ip->scopes;
 	caller = xasprintf("%s (%s)", ip->inner->identity != NULL ?
 	    ip->inner->identity : "the source credential",
@@ -277,7 +272,6 @@ source_impersonated_new(json_object *obj, const char *path,
 	if ((r = http_url_check(url, ip->what)) != 0)
 		goto out;
 	src = source_new(&imp_ops, origin, path);
-	src->check = imp_check;
 	if (quota != NULL)
 		src->quota_project_id = xstrdup(quota);
 	src->priv = ip;
@@ -366,7 +360,6 @@ source_impersonate_wrap(struct vt_ctx *ctx, struct source **srcp)
 	if ((r = iam_url_check(ip->url, ip->what, NULL, user_u)) != 0)
 		goto out;
 	src = source_new(&imp_ops, (*srcp)->origin, (*srcp)->path);
-	src->check = imp_check;
 	src->priv = ip;
 	ip->inner = *srcp;
 	ip = NULL;

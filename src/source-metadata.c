@@ -40,6 +40,7 @@
 #include "oauth.h"
 #include "output.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -56,13 +57,14 @@ struct md_priv {
 	char	*host;		/* host[:port] of the data requests */
 };
 
-static int	md_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	md_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	md_free_priv(void *);
 
 static const struct source_ops md_ops = {
-	"metadata_server",
-	md_fetch,
-	md_free_priv
+	.type = "metadata_server",
+	.fetch = md_fetch,
+	.free_priv = md_free_priv,
 };
 
 /* This run's detection: -1 not yet, 0 absent, 1 present; and why. */
@@ -391,26 +393,14 @@ out:
  * default is the instance's own scopes.  NULL for none.
  */
 static char *
-md_scopes_query(const struct vt_ctx *ctx)
+md_scopes_query(const struct scope_req *sc)
 {
 	const char	*kv[3];
-	char		*joined, *p, *q;
-	size_t		 i, len = 0;
+	char		*joined, *q;
 
-	if (!setting_chosen(&ctx->scopes) ||
-	    ctx->scope_list == NULL || ctx->scope_list[0] == NULL)
+	if (!sc->chosen || sc->list == NULL || sc->list[0] == NULL)
 		return NULL;
-	for (i = 0; ctx->scope_list[i] != NULL; i++)
-		len += strlen(ctx->scope_list[i]) + 1;
-	p = joined = xmalloc(len);
-	for (i = 0; ctx->scope_list[i] != NULL; i++) {
-		if (i > 0)
-			*p++ = ',';
-		len = strlen(ctx->scope_list[i]);
-		memcpy(p, ctx->scope_list[i], len);
-		p += len;
-	}
-	*p = '\0';
+	joined = settings_scopes_join(sc->list, ',');
 	kv[0] = "scopes";
 	kv[1] = joined;
 	kv[2] = NULL;
@@ -421,7 +411,8 @@ md_scopes_query(const struct vt_ctx *ctx)
 
 /* Ask the metadata server for the attached service account's token. */
 static int
-md_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+md_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct md_priv		*md = src->priv;
 	struct http_response	 resp;
@@ -429,7 +420,7 @@ md_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	time_t			 now;
 	int			 r;
 
-	query = md_scopes_query(ctx);
+	query = md_scopes_query(sc);
 	path = xasprintf("instance/service-accounts/default/token%s%s",
 	    query != NULL ? "?" : "", query != NULL ? query : "");
 	now = time(NULL);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "secret.h"
+#include "settings.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -39,13 +40,14 @@ struct sa_priv {
 	char	*token_uri;
 };
 
-static int	sa_fetch(struct source *, struct vt_ctx *, struct token *);
+static int	sa_fetch(struct source *, struct vt_ctx *,
+	    const struct scope_req *, struct token *);
 static void	sa_free_priv(void *);
 
 static const struct source_ops sa_ops = {
-	"service_account",
-	sa_fetch,
-	sa_free_priv
+	.type = "service_account",
+	.fetch = sa_fetch,
+	.free_priv = sa_free_priv,
 };
 
 /*
@@ -64,33 +66,10 @@ sa_err_in_file(int code, const char *path)
 	return code;
 }
 
-/* The scopes separated by single spaces, as the "scope" claim wants. */
-static char *
-sa_scope_claim(char *const *list)
-{
-	char	*s, *p;
-	size_t	 i, len = 0;
-
-	/* Always send at least one scope; Google refuses an empty one. */
-	if (list == NULL || list[0] == NULL)
-		return xstrdup(VT_SCOPE_CLOUD_PLATFORM);
-	for (i = 0; list[i] != NULL; i++)
-		len += strlen(list[i]) + 1;
-	p = s = xmalloc(len);
-	for (i = 0; list[i] != NULL; i++) {
-		if (i > 0)
-			*p++ = ' ';
-		len = strlen(list[i]);
-		memcpy(p, list[i], len);
-		p += len;
-	}
-	*p = '\0';
-	return s;
-}
-
 /* Sign an assertion and trade it for an access token. */
 static int
-sa_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
+sa_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
 {
 	struct sa_priv		*sa = src->priv;
 	struct jwt_claims	 claims;
@@ -98,7 +77,10 @@ sa_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 	char			*scope = NULL, *jwt = NULL, *form = NULL;
 	int			 r;
 
-	scope = sa_scope_claim(ctx->scope_list);
+	/* Always send at least one scope; Google refuses an empty one. */
+	scope = sc->list != NULL && sc->list[0] != NULL ?
+	    settings_scopes_join(sc->list, ' ') :
+	    xstrdup(VT_SCOPE_CLOUD_PLATFORM);
 	memset(&claims, 0, sizeof claims);
 	claims.iss = sa->email;
 	claims.scope = scope;

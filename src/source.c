@@ -31,13 +31,26 @@ source_new(const struct source_ops *ops, const char *origin, const char *path)
 int
 source_fetch(struct source *src, struct vt_ctx *ctx, struct token *tok)
 {
+	struct scope_req	sc = { NULL, 0 };
+
+	if (ctx != NULL) {
+		sc.list = ctx->scope_list;
+		sc.chosen = setting_chosen(&ctx->scopes);
+	}
+	return source_fetch_scopes(src, ctx, &sc, tok);
+}
+
+int
+source_fetch_scopes(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
+{
 	char	buf[64];
 	int	r;
 
 	memset(tok, 0, sizeof *tok);
 	log_info("minting a token with %s credentials (%s)",
 	    src->ops->type, src->identity != NULL ? src->identity : "?");
-	if ((r = src->ops->fetch(src, ctx, tok)) != 0)
+	if ((r = src->ops->fetch(src, ctx, sc, tok)) != 0)
 		goto out;
 	if (tok->issued_at == 0)
 		tok->issued_at = time(NULL);
@@ -77,9 +90,9 @@ source_fingerprint(const char *secret)
 int
 source_check(struct source *src, struct vt_ctx *ctx)
 {
-	if (src->check == NULL)
+	if (src->ops->check == NULL)
 		return 0;
-	return src->check(src, ctx);
+	return src->ops->check(src, ctx);
 }
 
 void

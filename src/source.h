@@ -16,11 +16,29 @@ struct vt_ctx;
 struct token;
 struct source;
 
+/*
+ * The scopes a token is asked for: the list (never NULL for a fetch
+ * through source_fetch), and whether the user chose it; if not, it is
+ * the default (cloud-platform), and a credential that has scopes of its
+ * own (user credentials, the metadata server, an impersonation file's)
+ * keeps those.
+ */
+struct scope_req {
+	char *const	*list;
+	int		 chosen;
+};
+
 struct source_ops {
 	const char	*type;		/* "service_account", ... */
-	/* Mint a token for ctx->scope_list.  0 or VT_ERR_*. */
+	/* Mint a token for the scopes sc.  0 or VT_ERR_*. */
 	int		(*fetch)(struct source *src, struct vt_ctx *ctx,
-			    struct token *tok);
+			    const struct scope_req *sc, struct token *tok);
+	/*
+	 * Optional: checks that need the run's settings (the universe the
+	 * user named), run by resolve (source_check) before the source is
+	 * chosen.  0 or VT_ERR_* with the message recorded.
+	 */
+	int		(*check)(struct source *src, struct vt_ctx *ctx);
 	/* Wipe and free priv. */
 	void		(*free_priv)(void *priv);
 };
@@ -53,13 +71,6 @@ struct source {
 	char	*impersonate;
 	char	*delegates;
 	struct source_info *info;	/* more for `status` */
-	/*
-	 * Optional: checks that need the run's settings (the universe the
-	 * user named), run by resolve (source_check) before the source is
-	 * chosen.  0 or VT_ERR_* with the message recorded.  (Here rather
-	 * than in source_ops, whose initialisers are positional.)
-	 */
-	int	(*check)(struct source *src, struct vt_ctx *ctx);
 	size_t	 ninfo;
 	void	*priv;
 };
@@ -67,15 +78,21 @@ struct source {
 /* Allocate a source with the given ops; fields are filled by the caller. */
 struct source *source_new(const struct source_ops *ops, const char *origin,
 	    const char *path);
-/* Mint a token: src->ops->fetch plus the checks every token gets. */
+/*
+ * Mint a token: src->ops->fetch plus the checks every token gets.
+ * source_fetch asks for ctx's scopes; source_fetch_scopes for sc (an
+ * impersonation's source credential mints for cloud-platform).
+ */
 int	 source_fetch(struct source *src, struct vt_ctx *ctx,
 	    struct token *tok);
+int	 source_fetch_scopes(struct source *src, struct vt_ctx *ctx,
+	    const struct scope_req *sc, struct token *tok);
 /*
  * A fingerprint of a secret (SHA-256, hex), for cache_id: it tells two
  * refresh tokens apart without revealing either.
  */
 char	*source_fingerprint(const char *secret);
-/* Run src->check if the source has one. */
+/* Run src->ops->check if the source has one. */
 int	 source_check(struct source *src, struct vt_ctx *ctx);
 /* Add a `status` line; value is formatted, never a secret. */
 void	 source_info_add(struct source *src, const char *name,
