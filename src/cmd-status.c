@@ -314,6 +314,7 @@ cmd_status_exec(struct vt_ctx *ctx, struct cmd_args *args)
 
 	config = ctx->config != NULL ? xstrdup(config_file(ctx->config)) :
 	    config_path();
+	ctx->describe = 1;
 	r = resolve_credentials(ctx, &src);
 	if (r != 0 && vt_errmsg() != NULL)
 		error = xstrdup(vt_errmsg());

@@ -476,11 +476,12 @@ source_metadata_find(struct vt_ctx *ctx, int r, struct source **out)
 		return 1;
 	}
 	/*
-	 * The e-mail costs a request (and loading libcurl): only status
-	 * shows it.  The cache key needs no more than the host, since an
-	 * instance has one default service account.
+	 * The e-mail costs a request (and loading libcurl): only a command
+	 * that describes the credential (status) asks for it.  The cache
+	 * key needs no more than the host, since an instance has one
+	 * default service account.
 	 */
-	if (strcmp(ctx->command, "status") != 0)
+	if (!ctx->describe)
 		email = xstrdup("default service account");
 	else if ((r = md_get_text(ctx, host,
 	    "instance/service-accounts/default/email",

@@ -149,6 +149,8 @@ struct vt_ctx {
 	long		 lifetime_sec;	/* 0: the service's default */
 	double		 deadline;	/* CLOCK_MONOTONIC seconds */
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
+	/* The command shows who the credential is (status): worth a request. */
+	int		 describe;
 
 	struct trace_step *trace;
 	size_t		 ntrace;
