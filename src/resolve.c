@@ -21,8 +21,10 @@
 #include "conf.h"
 #include "file.h"
 #include "gcloud.h"
+#include "keystore.h"
 #include "log.h"
 #include "resolve.h"
+#include "secret.h"
 #include "source.h"
 #include "vertex.h"
 #include "xmalloc.h"
@@ -77,6 +79,171 @@ resolve_skip(struct vt_ctx *ctx, const char *const *steps, int r)
 }
 
 /*
+ * API key steps, each recorded in ctx's trace.  r is the result so far:
+ * 1 means keep looking; 0 (chosen) or an error makes a step trace itself
+ * as skipped and return r unchanged.  A step returns 0 with *out, 1 if
+ * it found nothing, or VT_ERR_*.  Under --vertex they skip.
+ */
+
+/* The reason key steps are skipped under --vertex, or NULL. */
+static char *
+resolve_key_vertex_skip(const struct vt_ctx *ctx)
+{
+	if (ctx->backend_kind != BACKEND_VERTEX)
+		return NULL;
+	return xasprintf("backend vertex (%s): API keys are not used",
+	    ctx->backend.origin);
+}
+
+/* Trace step as skipped: after a choice, a failure, or for --vertex. */
+static void
+resolve_key_skip(struct vt_ctx *ctx, const char *step, int r, const char *why)
+{
+	ctx_trace(ctx, "credentials", step, TRACE_SKIPPED, "%s", why != NULL ?
+	    why : r == 0 ? "an earlier step was chosen" : "not reached: an "
+	    "earlier step failed");
+}
+
+/* Trace the outcome of making a source of key and return it. */
+static int
+resolve_key_take(struct vt_ctx *ctx, const char *step, char **key,
+    const char *origin, const char *path, struct source **out)
+{
+	int	r;
+
+	if ((r = source_api_key_new(key, origin, path, out)) != 0) {
+		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s",
+		    vt_errmsg() != NULL ? vt_errmsg() : "unusable");
+		return r;
+	}
+	ctx_trace(ctx, "credentials", step, TRACE_CHOSEN, "%s",
+	    (*out)->identity);
+	return 0;
+}
+
+/* The api_key_file step: --api-key-file or the profile's api_key_file. */
+static int
+resolve_key_file(struct vt_ctx *ctx, int r, struct source **out)
+{
+	const char	*v = ctx->api_key_file.value;
+	char		*step, *path = NULL, *key = NULL, *why, *origin = NULL;
+
+	step = ctx->api_key_file.origin != NULL ? xasprintf("%s%s",
+	    ctx->api_key_file.origin, ctx->api_key_file.from == FROM_CLI ?
+	    "" : " api_key_file") : xstrdup("--api-key-file");
+	why = resolve_key_vertex_skip(ctx);
+	if (r != 1 || (why != NULL && v != NULL)) {
+		resolve_key_skip(ctx, step, r, why);
+		goto out;
+	}
+	if (v == NULL) {
+		ctx_trace(ctx, "credentials", step, TRACE_ABSENT, NULL);
+		goto out;
+	}
+	path = file_expand_home(v);
+	if ((r = source_api_key_read(path, step, &key)) != 0) {
+		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
+		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
+		goto out;
+	}
+	origin = xasprintf("file '%s' (%s)", path, step);
+	r = resolve_key_take(ctx, step, &key, origin, path, out);
+out:
+	secret_free(key);
+	free(origin);
+	free(why);
+	free(path);
+	free(step);
+	return r;
+}
+
+/*
+ * Could a key be stored?  A cheap test (no D-Bus traffic): `key set`
+ * leaves a marker, so nobody who never stored a key pays for a keyring
+ * call; keystore_get then finds whether a bus is there at all.
+ */
+static int
+resolve_key_keyring_possible(void)
+{
+	return keystore_maybe();
+}
+
+/* The keyring step: a key stored with `vtoken key set`. */
+static int
+resolve_key_keyring(struct vt_ctx *ctx, int r, const char *why,
+    struct source **out)
+{
+	char	*step, *key = NULL;
+	int	 k;
+
+	step = xasprintf("keyring (profile '%s')", ctx->profile.value);
+	if (r != 1 || why != NULL) {
+		resolve_key_skip(ctx, step, r, why);
+		goto out;
+	}
+	if (!resolve_key_keyring_possible()) {
+		ctx_trace(ctx, "credentials", step, TRACE_ABSENT,
+		    "no keyring in this session");
+		goto out;
+	}
+	k = keystore_get(ctx, ctx->profile.value, &key);
+	if (k == 1) {
+		ctx_trace(ctx, "credentials", step, TRACE_ABSENT,
+		    "no API key stored");
+		goto out;
+	}
+	if (k < 0) {
+		/* An unusable keyring is not a reason to stop looking. */
+		log_info("keyring: %s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "unavailable");
+		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s",
+		    vt_errmsg() != NULL ? vt_errmsg() : "unavailable");
+		vt_err_clear();
+		goto out;
+	}
+	r = resolve_key_take(ctx, step, &key, step, NULL, out);
+out:
+	secret_free(key);
+	free(step);
+	return r;
+}
+
+/*
+ * The keyring and environment steps: a key stored with `vtoken key set`,
+ * VTOKEN_API_KEY, GOOGLE_API_KEY, GEMINI_API_KEY.
+ */
+static int
+resolve_key_stored(struct vt_ctx *ctx, int r, struct source **out)
+{
+	static const char *const envs[] = { "VTOKEN_API_KEY",
+	    "GOOGLE_API_KEY", "GEMINI_API_KEY", NULL };
+	const char	*v;
+	char		*why, *key, *origin;
+	size_t		 i;
+
+	why = resolve_key_vertex_skip(ctx);
+	r = resolve_key_keyring(ctx, r, why, out);
+	for (i = 0; envs[i] != NULL; i++) {
+		v = file_getenv(envs[i]);
+		if (r != 1 || (why != NULL && v != NULL)) {
+			resolve_key_skip(ctx, envs[i], r, why);
+			continue;
+		}
+		if (v == NULL) {
+			ctx_trace(ctx, "credentials", envs[i], TRACE_ABSENT,
+			    "not set");
+			continue;
+		}
+		key = xstrdup(v);
+		origin = xasprintf("$%s", envs[i]);
+		r = resolve_key_take(ctx, envs[i], &key, origin, NULL, out);
+		free(origin);
+	}
+	free(why);
+	return r;
+}
+
+/*
  * Tier 1, explicit: --credentials, --api-key-file, the profile's
  * credentials, its api_key_file, the keyring, VTOKEN_API_KEY,
  * GOOGLE_API_KEY, GEMINI_API_KEY (source-api-key.c).  --gemini skips the
@@ -91,7 +258,7 @@ resolve_explicit(struct vt_ctx *ctx, struct source **out)
 
 	key_cli = ctx->api_key_file.from == FROM_CLI;
 	if (key_cli)
-		r = source_api_key_file(ctx, r, out);
+		r = resolve_key_file(ctx, r, out);
 	if (ctx->credentials.value == NULL)
 		ctx_trace(ctx, "credentials", "--credentials", TRACE_ABSENT,
 		    NULL);
@@ -106,8 +273,8 @@ resolve_explicit(struct vt_ctx *ctx, struct source **out)
 		free(path);
 	}
 	if (!key_cli)
-		r = source_api_key_file(ctx, r, out);
-	return source_api_key_stored(ctx, r, out);
+		r = resolve_key_file(ctx, r, out);
+	return resolve_key_stored(ctx, r, out);
 }
 
 /*

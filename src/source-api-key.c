@@ -28,7 +28,6 @@
 
 #include "vtoken.h"
 #include "file.h"
-#include "keystore.h"
 #include "log.h"
 #include "secret.h"
 #include "source.h"
@@ -200,7 +199,7 @@ apikey_trim(char *s, size_t len)
 
 /* Read the key of an API key file (source.h). */
 int
-apikey_read_file(const char *path, const char *origin, char **key)
+source_api_key_read(const char *path, const char *origin, char **key)
 {
 	char	*buf = NULL;
 	size_t	 len = 0, cap = 0;
@@ -234,160 +233,5 @@ out:
 	if (fd != -1)
 		close(fd);
 	secret_freezero(buf, cap);
-	return r;
-}
-
-/* The reason key steps are skipped under --vertex, or NULL. */
-static char *
-apikey_vertex_skip(const struct vt_ctx *ctx)
-{
-	if (ctx->backend_kind != BACKEND_VERTEX)
-		return NULL;
-	return xasprintf("backend vertex (%s): API keys are not used",
-	    ctx->backend.origin);
-}
-
-/* Trace step as skipped: after a choice, a failure, or for --vertex. */
-static void
-apikey_skip(struct vt_ctx *ctx, const char *step, int r, const char *why)
-{
-	ctx_trace(ctx, "credentials", step, TRACE_SKIPPED, "%s", why != NULL ?
-	    why : r == 0 ? "an earlier step was chosen" : "not reached: an "
-	    "earlier step failed");
-}
-
-/* Trace the outcome of making a source of key and return it. */
-static int
-apikey_take(struct vt_ctx *ctx, const char *step, char **key,
-    const char *origin, const char *path, struct source **out)
-{
-	int	r;
-
-	if ((r = source_api_key_new(key, origin, path, out)) != 0) {
-		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s",
-		    vt_errmsg() != NULL ? vt_errmsg() : "unusable");
-		return r;
-	}
-	ctx_trace(ctx, "credentials", step, TRACE_CHOSEN, "%s",
-	    (*out)->identity);
-	return 0;
-}
-
-/* The api_key_file step (source.h). */
-int
-source_api_key_file(struct vt_ctx *ctx, int r, struct source **out)
-{
-	const char	*v = ctx->api_key_file.value;
-	char		*step, *path = NULL, *key = NULL, *why, *origin = NULL;
-
-	step = ctx->api_key_file.origin != NULL ? xasprintf("%s%s",
-	    ctx->api_key_file.origin, ctx->api_key_file.from == FROM_CLI ?
-	    "" : " api_key_file") : xstrdup("--api-key-file");
-	why = apikey_vertex_skip(ctx);
-	if (r != 1 || (why != NULL && v != NULL)) {
-		apikey_skip(ctx, step, r, why);
-		goto out;
-	}
-	if (v == NULL) {
-		ctx_trace(ctx, "credentials", step, TRACE_ABSENT, NULL);
-		goto out;
-	}
-	path = file_expand_home(v);
-	if ((r = apikey_read_file(path, step, &key)) != 0) {
-		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
-		    path, vt_errmsg() != NULL ? vt_errmsg() : "unusable");
-		goto out;
-	}
-	origin = xasprintf("file '%s' (%s)", path, step);
-	r = apikey_take(ctx, step, &key, origin, path, out);
-out:
-	secret_free(key);
-	free(origin);
-	free(why);
-	free(path);
-	free(step);
-	return r;
-}
-
-/*
- * Could a key be stored?  A cheap test (no D-Bus traffic): `key set`
- * leaves a marker, so nobody who never stored a key pays for a keyring
- * call; keystore_get then finds whether a bus is there at all.
- */
-static int
-apikey_keyring_possible(void)
-{
-	return keystore_maybe();
-}
-
-/* The keyring step: a key stored with `vtoken key set`. */
-static int
-apikey_keyring(struct vt_ctx *ctx, int r, const char *why,
-    struct source **out)
-{
-	char	*step, *key = NULL;
-	int	 k;
-
-	step = xasprintf("keyring (profile '%s')", ctx->profile.value);
-	if (r != 1 || why != NULL) {
-		apikey_skip(ctx, step, r, why);
-		goto out;
-	}
-	if (!apikey_keyring_possible()) {
-		ctx_trace(ctx, "credentials", step, TRACE_ABSENT,
-		    "no keyring in this session");
-		goto out;
-	}
-	k = keystore_get(ctx, ctx->profile.value, &key);
-	if (k == 1) {
-		ctx_trace(ctx, "credentials", step, TRACE_ABSENT,
-		    "no API key stored");
-		goto out;
-	}
-	if (k < 0) {
-		/* An unusable keyring is not a reason to stop looking. */
-		log_info("keyring: %s", vt_errmsg() != NULL ? vt_errmsg() :
-		    "unavailable");
-		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s",
-		    vt_errmsg() != NULL ? vt_errmsg() : "unavailable");
-		vt_err_clear();
-		goto out;
-	}
-	r = apikey_take(ctx, step, &key, step, NULL, out);
-out:
-	secret_free(key);
-	free(step);
-	return r;
-}
-
-/* The keyring and environment steps (source.h). */
-int
-source_api_key_stored(struct vt_ctx *ctx, int r, struct source **out)
-{
-	static const char *const envs[] = { "VTOKEN_API_KEY",
-	    "GOOGLE_API_KEY", "GEMINI_API_KEY", NULL };
-	const char	*v;
-	char		*why, *key, *origin;
-	size_t		 i;
-
-	why = apikey_vertex_skip(ctx);
-	r = apikey_keyring(ctx, r, why, out);
-	for (i = 0; envs[i] != NULL; i++) {
-		v = file_getenv(envs[i]);
-		if (r != 1 || (why != NULL && v != NULL)) {
-			apikey_skip(ctx, envs[i], r, why);
-			continue;
-		}
-		if (v == NULL) {
-			ctx_trace(ctx, "credentials", envs[i], TRACE_ABSENT,
-			    "not set");
-			continue;
-		}
-		key = xstrdup(v);
-		origin = xasprintf("$%s", envs[i]);
-		r = apikey_take(ctx, envs[i], &key, origin, NULL, out);
-		free(origin);
-	}
-	free(why);
 	return r;
 }

@@ -150,7 +150,7 @@ int	 apikey_plausible(const char *key, const char **why);
  * writable by group or others, larger than 4 KiB or not text.  Readable
  * by others is a warning.  origin goes into the messages.
  */
-int	 apikey_read_file(const char *path, const char *origin, char **key);
+int	 source_api_key_read(const char *path, const char *origin, char **key);
 /*
  * A source for the key *key (taken and wiped on every path), found by
  * origin ("$GOOGLE_API_KEY", "--api-key-file"); path is the key file or
@@ -160,19 +160,6 @@ int	 source_api_key_new(char **key, const char *origin, const char *path,
 	    struct source **out);
 /* 1 if src is an API key (no expiry; the Gemini API). */
 int	 source_is_api_key(const struct source *src);
-/*
- * Resolution steps, each recorded in ctx's trace.  r is the result so
- * far: 1 means keep looking; 0 (chosen) or an error makes the steps trace
- * themselves as skipped and return r unchanged.  They return 0 with *out,
- * 1 if they found nothing, or VT_ERR_*.  Under --vertex they skip.
- *   source_api_key_file: --api-key-file or the profile's api_key_file
- *   source_api_key_stored: the keyring, VTOKEN_API_KEY, GOOGLE_API_KEY,
- *       GEMINI_API_KEY
- */
-int	 source_api_key_file(struct vt_ctx *ctx, int r, struct source **out);
-int	 source_api_key_stored(struct vt_ctx *ctx, int r,
-	    struct source **out);
-
 /*
  * source-metadata.c: the GCE metadata server (attached service account).
  * The same convention as above: the metadata step of resolution, tier 3.

@@ -93,7 +93,7 @@ put(const char *name, const char *data, size_t len, mode_t mode)
 	return path;
 }
 
-/* Read name with apikey_read_file and expect r (and the key for 0). */
+/* Read name with source_api_key_read and expect r (and the key for 0). */
 static void
 read_case(const char *name, const char *data, size_t len, mode_t mode,
     int want, const char *want_key)
@@ -102,7 +102,7 @@ read_case(const char *name, const char *data, size_t len, mode_t mode,
 	int	 r;
 
 	path = put(name, data, len, mode);
-	r = apikey_read_file(path, "--api-key-file", &key);
+	r = source_api_key_read(path, "--api-key-file", &key);
 	if (r != want)
 		fail_msg("%s: %d, want %d (%s)", name, r, want,
 		    vt_errmsg() != NULL ? vt_errmsg() : "");
@@ -140,10 +140,10 @@ test_read_file(void **state)
 	read_case("big", big, sizeof big, 0600, VT_ERR_CRED, NULL);
 
 	path = xasprintf("%s/missing", tmpdir);
-	assert_int_equal(apikey_read_file(path, "x", &key), VT_ERR_CONFIG);
+	assert_int_equal(source_api_key_read(path, "x", &key), VT_ERR_CONFIG);
 	assert_null(key);
 	free(path);
-	assert_int_equal(apikey_read_file(tmpdir, "x", &key), VT_ERR_CRED);
+	assert_int_equal(source_api_key_read(tmpdir, "x", &key), VT_ERR_CRED);
 }
 
 static void
