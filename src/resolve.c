@@ -320,6 +320,38 @@ resolve_adc(struct vt_ctx *ctx, int r, struct source **out)
 	return 1;
 }
 
+/* The metadata server step: the attached service account. */
+static int
+resolve_metadata(struct vt_ctx *ctx, int r, struct source **out)
+{
+	const char	*step = "metadata server", *why;
+
+	if (r != 1) {
+		ctx_trace(ctx, "credentials", step, TRACE_SKIPPED, r == 0 ?
+		    "an earlier step was chosen" : "not reached: an earlier "
+		    "step failed");
+		return r;
+	}
+	if (ctx->gemini) {
+		ctx_trace(ctx, "credentials", step, TRACE_SKIPPED, "the Gemini "
+		    "API (%s) needs an API key", ctx->backend.origin);
+		return 1;
+	}
+	if (!source_metadata_detect(ctx, &why)) {
+		ctx_trace(ctx, "credentials", step, TRACE_ABSENT, "%s", why);
+		return 1;
+	}
+	if ((r = source_metadata_new(ctx, out)) != 0) {
+		ctx_trace(ctx, "credentials", step, TRACE_FAILED, "%s: %s",
+		    source_metadata_host(), vt_errmsg() != NULL ?
+		    vt_errmsg() : "unusable");
+		return r;
+	}
+	ctx_trace(ctx, "credentials", step, TRACE_CHOSEN, "%s (%s; %s)",
+	    source_metadata_host(), (*out)->identity, why);
+	return 0;
+}
+
 /* The documented order; resolve_credentials adds impersonation. */
 static int
 resolve_find(struct vt_ctx *ctx, struct source **out)
@@ -329,7 +361,7 @@ resolve_find(struct vt_ctx *ctx, struct source **out)
 	*out = NULL;
 	r = resolve_explicit(ctx, out);
 	r = resolve_adc(ctx, r, out);
-	r = source_metadata_find(ctx, r, out);	/* tier 3 */
+	r = resolve_metadata(ctx, r, out);	/* tier 3 */
 	if (r == 0 && source_is_api_key(*out))
 		ctx->gemini = 1;
 	if (r != 1)

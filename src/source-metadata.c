@@ -449,32 +449,30 @@ md_free_priv(void *priv)
 	free(md);
 }
 
-/* The metadata step of credential resolution (source.h). */
+/* Whether a metadata server is there, and its host (source.h). */
 int
-source_metadata_find(struct vt_ctx *ctx, int r, struct source **out)
+source_metadata_detect(struct vt_ctx *ctx, const char **why)
+{
+	return md_detect(ctx, why);
+}
+
+const char *
+source_metadata_host(void)
+{
+	return md_host();
+}
+
+/* A source for the metadata server's default account (source.h). */
+int
+source_metadata_new(struct vt_ctx *ctx, struct source **out)
 {
 	struct md_priv	*md;
 	struct source	*src;
-	const char	*why, *host = md_host();
+	const char	*host = md_host();
 	char		*email = NULL;
+	int		 r;
 
-	if (r != 1) {
-		ctx_trace(ctx, "credentials", "metadata server", TRACE_SKIPPED,
-		    r == 0 ? "an earlier step was chosen" : "not reached: an "
-		    "earlier step failed");
-		return r;
-	}
-	if (ctx->gemini) {
-		ctx_trace(ctx, "credentials", "metadata server", TRACE_SKIPPED,
-		    "the Gemini API (%s) needs an API key",
-		    ctx->backend.origin);
-		return 1;
-	}
-	if (!md_detect(ctx, &why)) {
-		ctx_trace(ctx, "credentials", "metadata server", TRACE_ABSENT,
-		    "%s", why);
-		return 1;
-	}
+	*out = NULL;
 	/*
 	 * The e-mail costs a request (and loading libcurl): only a command
 	 * that describes the credential (status) asks for it.  The cache
@@ -485,12 +483,8 @@ source_metadata_find(struct vt_ctx *ctx, int r, struct source **out)
 		email = xstrdup("default service account");
 	else if ((r = md_get_text(ctx, host,
 	    "instance/service-accounts/default/email",
-	    "service account e-mail", &email)) != 0) {
-		ctx_trace(ctx, "credentials", "metadata server", TRACE_FAILED,
-		    "%s: %s", host, vt_errmsg() != NULL ? vt_errmsg() :
-		    "unusable");
+	    "service account e-mail", &email)) != 0)
 		return r;
-	}
 	md = xcalloc(1, sizeof *md);
 	md->host = xstrdup(host);
 	src = source_new(&md_ops, "metadata server", NULL);
@@ -499,8 +493,6 @@ source_metadata_find(struct vt_ctx *ctx, int r, struct source **out)
 	    "default/token", host, MD_ROOT);
 	src->cache_id = xasprintf("metadata\n%s", host);
 	src->priv = md;
-	ctx_trace(ctx, "credentials", "metadata server", TRACE_CHOSEN,
-	    "%s (%s; %s)", host, email, why);
 	*out = src;
 	return 0;
 }

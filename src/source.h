@@ -161,13 +161,20 @@ int	 source_api_key_new(char **key, const char *origin, const char *path,
 /* 1 if src is an API key (no expiry; the Gemini API). */
 int	 source_is_api_key(const struct source *src);
 /*
- * source-metadata.c: the GCE metadata server (attached service account).
- * The same convention as above: the metadata step of resolution, tier 3.
- * Detection is cheap first (NO_GCE_CHECK, GCE_METADATA_HOST, DMI,
+ * source-metadata.c: the GCE metadata server (attached service account),
+ * tier 3 of resolution (resolve.c).  source_metadata_detect: whether one
+ * is there, *why saying how it was found or why not.  Detection is cheap
+ * first (NO_GCE_CHECK, GCE_METADATA_HOST, DMI,
  * serverless variables), then one bounded probe whose negative answer is
  * remembered for an hour under $XDG_CACHE_HOME/vtoken/.
  */
-int	 source_metadata_find(struct vt_ctx *ctx, int r, struct source **out);
+int	 source_metadata_detect(struct vt_ctx *ctx, const char **why);
+const char *source_metadata_host(void);
+/*
+ * A source for the default service account of the metadata server (its
+ * e-mail asked for only when ctx->describe).  0, or VT_ERR_*.
+ */
+int	 source_metadata_new(struct vt_ctx *ctx, struct source **out);
 /*
  * The project ID from the metadata server into *project (caller frees),
  * only if the server is detected.  0 with *project, 1 if there is no
