@@ -107,72 +107,6 @@ iam_url_check(const char *url, const char *what, const char *file_universe,
 	return r;
 }
 
-/* n digits at s as a number, or -1. */
-static int
-iam_digits(const char *s, int n)
-{
-	int	v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-int
-iam_parse_time(const char *s, time_t *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	int		 y, mo, d, h, mi, sec, oh, om, sign;
-	time_t		 t;
-
-	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
-		return -1;
-	if ((y = iam_digits(s, 4)) < 1970 || (mo = iam_digits(s + 5, 2)) < 1 ||
-	    mo > 12 || (d = iam_digits(s + 8, 2)) < 1 || d > 31 ||
-	    (h = iam_digits(s + 11, 2)) < 0 || h > 23 ||
-	    (mi = iam_digits(s + 14, 2)) < 0 || mi > 59 ||
-	    (sec = iam_digits(s + 17, 2)) < 0 || sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		oh = om = 0;
-		sign = 1;
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		/* Left to right, so a cut-off offset stops at its NUL. */
-		if ((oh = iam_digits(p + 1, 2)) < 0 || oh > 23 ||
-		    p[3] != ':' || (om = iam_digits(p + 4, 2)) < 0 || om > 59)
-			return -1;
-		p += 6;
-	} else
-		return -1;
-	if (*p != '\0')
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = t - sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
 char *
 iam_url_email(const char *url)
 {
@@ -351,7 +285,7 @@ iam_parse_reply(const char *body, size_t len, const char *target,
 		    "not a valid bearer token; refusing it", target);
 		goto out;
 	}
-	if (iam_parse_time(exp, &t) != 0) {
+	if (output_parse_rfc3339(exp, &t) != 0) {
 		r = vt_err(VT_ERR_NET, "malformed reply from IAM "
 		    "impersonating %s: expireTime is not an RFC 3339 time",
 		    target);

@@ -47,11 +47,6 @@ int	 iam_url_check(const char *url, const char *what,
  * NULL.  Borrowed. */
 const char *iam_user_universe(const struct vt_ctx *ctx);
 
-/*
- * Parse an RFC 3339 time ("2030-01-01T12:34:56Z", optional fraction,
- * "Z" or "+hh:mm").  0 and *out, or -1.  Pure.
- */
-int	 iam_parse_time(const char *s, time_t *out);
 
 /*
  * generateAccessToken's replies, for iam_generate_token (and the fuzzing

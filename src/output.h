@@ -68,7 +68,8 @@ char	*output_env(enum shell sh, const struct env_var *vars, size_t n,
  */
 const char *output_rfc3339(time_t t, char *buf, size_t bufsz);
 /*
- * Parse RFC 3339 ("...Z", optional fraction, or +hh:mm).  0 or -1.
+ * Parse RFC 3339 ("...Z", optional fraction, or +hh:mm): vtoken's one
+ * parser, for IAM's expireTime and the tests.  0 or -1.
  * The fraction is ignored (truncated); a leap second (:60) counts as the
  * next second.  *out is 0 on failure.
  */

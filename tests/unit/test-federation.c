@@ -19,6 +19,7 @@
 
 #include "vtoken.h"
 #include "iam.h"
+#include "output.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "secret.h"
@@ -107,21 +108,21 @@ test_time(void **state)
 	time_t	t;
 
 	(void)state;
-	assert_int_equal(iam_parse_time("2030-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T00:00:00Z", &t), 0);
 	assert_int_equal(t, 1893456000);
-	assert_int_equal(iam_parse_time("2030-01-01T00:00:00.123456Z", &t), 0);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T00:00:00.123456Z", &t), 0);
 	assert_int_equal(t, 1893456000);
-	assert_int_equal(iam_parse_time("2030-01-01T01:30:00+01:30", &t), 0);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T01:30:00+01:30", &t), 0);
 	assert_int_equal(t, 1893456000);
-	assert_int_equal(iam_parse_time("2029-12-31T23:00:00-01:00", &t), 0);
+	assert_int_equal(output_parse_rfc3339("2029-12-31T23:00:00-01:00", &t), 0);
 	assert_int_equal(t, 1893456000);
-	assert_int_equal(iam_parse_time("2030-01-01 00:00:00Z", &t), -1);
-	assert_int_equal(iam_parse_time("2030-01-01T00:00:00", &t), -1);
-	assert_int_equal(iam_parse_time("2030-13-01T00:00:00Z", &t), -1);
-	assert_int_equal(iam_parse_time("2030-01-01T00:00:00Zjunk", &t), -1);
-	assert_int_equal(iam_parse_time("2030-01-01T00:00:00.Z", &t), -1);
-	assert_int_equal(iam_parse_time("", &t), -1);
-	assert_int_equal(iam_parse_time(NULL, &t), -1);
+	assert_int_equal(output_parse_rfc3339("2030-01-01 00:00:00Z", &t), -1);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T00:00:00", &t), -1);
+	assert_int_equal(output_parse_rfc3339("2030-13-01T00:00:00Z", &t), -1);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T00:00:00Zjunk", &t), -1);
+	assert_int_equal(output_parse_rfc3339("2030-01-01T00:00:00.Z", &t), -1);
+	assert_int_equal(output_parse_rfc3339("", &t), -1);
+	assert_int_equal(output_parse_rfc3339(NULL, &t), -1);
 }
 
 /*
@@ -145,7 +146,7 @@ test_time_truncated(void **state)
 	(void)state;
 	for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
 		s = xstrdup(cut[i]);
-		assert_int_equal(iam_parse_time(s, &t), -1);
+		assert_int_equal(output_parse_rfc3339(s, &t), -1);
 		free(s);
 	}
 }
