@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "credfile.h"
 #include "file.h"
 #include "log.h"
 #include "secret.h"

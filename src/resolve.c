@@ -19,6 +19,7 @@
 
 #include "vtoken.h"
 #include "conf.h"
+#include "credfile.h"
 #include "file.h"
 #include "gcloud.h"
 #include "keystore.h"

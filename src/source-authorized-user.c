@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "credfile.h"
 #include "http.h"
 #include "log.h"
 #include "oauth.h"

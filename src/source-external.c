@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "credfile.h"
 #include "file.h"
 #include "http.h"
 #include "iam.h"

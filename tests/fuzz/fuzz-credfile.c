@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "vtoken.h"
+#include "credfile.h"
 #include "fuzz.h"
 #include "log.h"
 #include "source.h"

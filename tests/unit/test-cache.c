@@ -22,6 +22,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
+#include "credfile.h"
 #include "file.h"
 #include "source.h"
 

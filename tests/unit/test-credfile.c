@@ -34,6 +34,7 @@
 #include <openssl/pem.h>
 
 #include "vtoken.h"
+#include "credfile.h"
 #include "jwt.h"
 #include "log.h"
 #include "oauth.h"
