@@ -26,9 +26,8 @@ cmd_env_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	char		*text = NULL;
 	int		 r;
 
-	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
-		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
-		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
+	if ((r = cmd_shell(args->shell, &sh)) != 0)
+		return r;
 	if ((r = cmd_env_render(ctx, sh, args->key_var, args->url_var,
 	    args->unset, NULL, &text)) == 0)
 		r = cmd_print(text);

@@ -110,7 +110,7 @@ cmd_git_credential_hosts(struct vt_ctx *ctx, char ***out)
 			    "'git_hosts': '%s' is not a host, host:port or "
 			    "*.domain; fix the entry", config_file(ctx->config),
 			    config_profile(ctx->config), list[i]);
-			config_strv_free(list);
+			xstrv_free(list);
 			return VT_ERR_CONFIG;
 		}
 	}
@@ -164,7 +164,7 @@ cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
 		return r;
 	*kind = gitcred_host_allowed(gc->protocol, gc->host,
 	    (const char *const *)hosts);
-	config_strv_free(hosts);
+	xstrv_free(hosts);
 	if (*kind == 0)
 		log_info("git-credential: not answering for %s://%s: not a "
 		    "Google host, nor one in git_hosts",

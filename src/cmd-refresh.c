@@ -53,9 +53,8 @@ refresh_one(struct vt_ctx *ctx, struct cmd_args *args)
 	char		*line, *esc;
 	int		 r;
 
-	if (args->shell != NULL && output_shell_parse(args->shell, &sh) != 0)
-		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
-		    "zsh, fish, csh, powershell, dotenv or json", args->shell);
+	if ((r = cmd_shell(args->shell, &sh)) != 0)
+		return r;
 	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
 		goto out;
 	if (args->write_env != NULL) {
@@ -122,7 +121,7 @@ refresh_all(struct vt_ctx *ctx, struct cmd_args *args)
 
 	names = config_profiles(ctx->config);
 	if (names[0] == NULL) {
-		config_strv_free(names);
+		xstrv_free(names);
 		return vt_err(VT_ERR_CONFIG, "no profiles to refresh: the "
 		    "config file has none");
 	}
@@ -145,7 +144,7 @@ refresh_all(struct vt_ctx *ctx, struct cmd_args *args)
 	}
 	r = failed == 0 ? 0 : vt_err(first, "%zu of %zu profiles could not be "
 	    "refreshed", failed, i);
-	config_strv_free(names);
+	xstrv_free(names);
 	return r;
 }
 

@@ -89,6 +89,15 @@ cmd_usage(int to_stdout)
 }
 
 int
+cmd_shell(const char *name, enum shell *sh)
+{
+	if (name != NULL && output_shell_parse(name, sh) != 0)
+		return vt_err(VT_ERR_USAGE, "unknown shell '%s': use sh, bash, "
+		    "zsh, fish, csh, powershell, dotenv or json", name);
+	return 0;
+}
+
+int
 cmd_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF ||

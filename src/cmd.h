@@ -84,6 +84,8 @@ void	 cmd_usage_one(const struct cmd_entry *entry, int to_stdout);
  * did not.  s may be a secret; the caller still owns and wipes it.
  */
 int	 cmd_print(const char *s);
+/* --shell NAME into *sh (left as it is for NULL); VT_ERR_USAGE if unknown. */
+int	 cmd_shell(const char *name, enum shell *sh);
 /*
  * When vtoken runs as git-credential-vtoken (git's name for the helper
  * "vtoken"), an argv with "git-credential" inserted as the command;

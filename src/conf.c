@@ -447,20 +447,7 @@ config_get_list(const struct config *cfg, const char *key)
 	return v;
 }
 
-/* Free a vector from config_get_list; accepts NULL. */
-void
-config_strv_free(char **v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Every profile in the file, a fresh vector (config_strv_free). */
+/* Every profile in the file, a fresh vector (xstrv_free). */
 char **
 config_profiles(const struct config *cfg)
 {
@@ -501,7 +488,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nentries; i++) {
 		free(cfg->entries[i].key);
 		free(cfg->entries[i].value);
-		config_strv_free(cfg->entries[i].list);
+		xstrv_free(cfg->entries[i].list);
 	}
 	free(cfg->entries);
 	g_strfreev(cfg->groups);

@@ -27,9 +27,8 @@ int	 config_load(const char *path, const char *profile, int explicit,
 /* The value of key in the profile, or NULL; borrowed until config_free. */
 const char *config_get(const struct config *cfg, const char *key);
 /* A list value ("a;b;c") as a NULL-terminated vector; caller frees with
- * config_strv_free.  NULL when absent. */
+ * xstrv_free.  NULL when absent. */
 char	**config_get_list(const struct config *cfg, const char *key);
-void	 config_strv_free(char **v);
 /* The selected profile's name and the file's path; borrowed. */
 const char *config_profile(const struct config *cfg);
 /* Every profile the file has, a fresh NULL-ended vector. */

@@ -50,19 +50,6 @@ static const struct source_ops imp_ops = {
 	.free_priv = imp_free_priv,
 };
 
-/* Free a NULL-terminated vector. */
-static void
-imp_strv_free(char **v)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Mint the source token for the cloud-platform scope. */
 static int
 imp_source_token(struct source *inner, struct vt_ctx *ctx, struct token *tok)
@@ -125,8 +112,8 @@ imp_free_priv(void *priv)
 		return;
 	source_free(ip->inner);
 	free(ip->url);
-	imp_strv_free(ip->delegates);
-	imp_strv_free(ip->scopes);
+	xstrv_free(ip->delegates);
+	xstrv_free(ip->scopes);
 	free(ip->universe);
 	free(ip->what);
 	free(ip);
@@ -203,7 +190,7 @@ imp_strv(json_object *obj, const char *key, const char *path, char ***out)
 		    json_object_get_string_len(v) == 0 ||
 		    strlen(json_object_get_string(v)) !=
 		    (size_t)json_object_get_string_len(v)) {
-			imp_strv_free(vec);
+			xstrv_free(vec);
 			return vt_err(VT_ERR_CRED, "'%s': entry %zu of '%s' is "
 			    "not a non-empty string", path, i + 1, key);
 		}
@@ -307,7 +294,7 @@ imp_parse_chain(const struct setting *s, char **target, char ***delegates)
 			tok++;
 		tok[strcspn(tok, " ")] = '\0';
 		if (!iam_valid_account(tok) || n >= IAM_MAX_DELEGATES) {
-			imp_strv_free(v);
+			xstrv_free(v);
 			free(copy);
 			return vt_err(code, "invalid service account list '%s' "
 			    "(from %s): give [DELEGATE,...]TARGET as e-mails "

@@ -237,20 +237,8 @@ subject_split(const char *cmd)
 	return argv;
 fail:
 	free(word);
-	subject_argv_free(argv);
+	xstrv_free(argv);
 	return NULL;
-}
-
-void
-subject_argv_free(char **argv)
-{
-	size_t	i;
-
-	if (argv == NULL)
-		return;
-	for (i = 0; argv[i] != NULL; i++)
-		free(argv[i]);
-	free(argv);
 }
 
 int
@@ -261,7 +249,7 @@ subject_exec_allowed(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
-/* The program's environment, from scratch.  Free with subject_argv_free. */
+/* The program's environment, from scratch.  Free with xstrv_free. */
 static char **
 subject_env(const struct subject_exec *se)
 {
@@ -539,8 +527,8 @@ out:
 	if (lock != -1)
 		close(lock);	/* releases the flock */
 	secret_freezero(buf, SUBJECT_MAX + 1);
-	subject_argv_free(argv);
-	subject_argv_free(env);
+	xstrv_free(argv);
+	xstrv_free(env);
 	free(what);
 	return r;
 }

@@ -59,10 +59,9 @@ int	 subject_exec_parse(const char *data, size_t len, time_t now,
 /*
  * Split a command on spaces and tabs into a NULL-terminated argv; single
  * or double quotes group words (no escapes, no shell).  NULL for an
- * empty command or an unbalanced quote.  Free with subject_argv_free.
+ * empty command or an unbalanced quote.  Free with xstrv_free.
  */
 char	**subject_split(const char *cmd);
-void	 subject_argv_free(char **argv);
 
 /* How to run a credential program. */
 struct subject_exec {

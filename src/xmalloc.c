@@ -69,6 +69,18 @@ xstrdup(const char *s)
 	return p;
 }
 
+void
+xstrv_free(char **v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 xstrndup(const char *s, size_t n)
 {

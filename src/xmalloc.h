@@ -17,4 +17,7 @@ char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char	*xvasprintf(const char *fmt, va_list ap)
 	    __attribute__((format(printf, 1, 0)));
 
+/* Free a NULL-terminated vector of strings; accepts NULL. */
+void	 xstrv_free(char **v);
+
 #endif /* VTOKEN_XMALLOC_H */

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "fuzz.h"
 #include "log.h"
+#include "xmalloc.h"
 
 static const char *const keys[] = {
 	"project", "location", "endpoint", "api_version", "base_url",
@@ -32,9 +33,9 @@ fuzz_profile(const char *path, const char *profile, int explicit)
 		return;
 	for (i = 0; keys[i] != NULL; i++) {
 		(void)config_get(cfg, keys[i]);
-		config_strv_free(config_get_list(cfg, keys[i]));
+		xstrv_free(config_get_list(cfg, keys[i]));
 	}
-	config_strv_free(config_profiles(cfg));
+	xstrv_free(config_profiles(cfg));
 	(void)config_profile(cfg);
 	config_free(cfg);
 }

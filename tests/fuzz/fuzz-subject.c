@@ -14,6 +14,7 @@
 #include "log.h"
 #include "secret.h"
 #include "subject.h"
+#include "xmalloc.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_assert(strlen(argv[i]) <= strlen(cmd),
 				    "a word is no longer than the command");
 		}
-		subject_argv_free(argv);
+		xstrv_free(argv);
 		free(cmd);
 		break;
 	}

@@ -578,24 +578,24 @@ test_lists(void **state)
 	assert_string_equal(v[1], "b");
 	assert_string_equal(v[2], "c");
 	assert_null(v[3]);
-	config_strv_free(v);
+	xstrv_free(v);
 	assert_string_equal(config_get(cfg, "git_hosts"), "a;b;c");
 
 	v = config_get_list(cfg, "scopes");
 	assert_non_null(v);
 	assert_string_equal(v[0], "cloud-platform");
 	assert_null(v[1]);
-	config_strv_free(v);
+	xstrv_free(v);
 
 	/* Present but empty: an empty list, not "absent". */
 	v = config_get_list(cfg, "git_username");
 	assert_non_null(v);
 	assert_null(v[0]);
-	config_strv_free(v);
+	xstrv_free(v);
 	assert_string_equal(config_get(cfg, "git_username"), "");
 
 	assert_null(config_get_list(cfg, "impersonate"));
-	config_strv_free(NULL);
+	xstrv_free(NULL);
 	config_free(cfg);
 	free(path);
 }

@@ -279,13 +279,13 @@ test_split(void **state)
 	assert_string_equal(v[2], "b c");
 	assert_string_equal(v[3], "d ef");
 	assert_null(v[4]);
-	subject_argv_free(v);
+	xstrv_free(v);
 	v = subject_split("   ");
 	assert_null(v);
 	assert_null(subject_split("/bin/tool 'open"));
 	v = subject_split("/bin/x;rm -rf $HOME");
 	assert_string_equal(v[0], "/bin/x;rm");
-	subject_argv_free(v);
+	xstrv_free(v);
 }
 
 int
