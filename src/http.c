@@ -21,8 +21,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +32,15 @@
 #include <curl/curl.h>
 
 #include "vtoken.h"
+#include "file.h"
 #include "http.h"
 #include "log.h"
 #include "redact.h"
+#include "retry.h"
 #include "secret.h"
 #include "xmalloc.h"
 
 #define HTTP_MAX_ATTEMPTS	3
-#define HTTP_BACKOFF_FIRST	1.0	/* seconds before attempt 2 */
-#define HTTP_JITTER		0.1	/* +-10% */
 #define HTTP_RETRY_AFTER_MAX	30	/* cap on Retry-After, seconds */
 #define HTTP_CONNECT_TIMEOUT	10.0	/* seconds, per attempt */
 #define HTTP_DEBUG_MAX	(64 * 1024)	/* body bytes shown at -vvv */
@@ -267,24 +265,6 @@ http_header_value(const char *line, size_t n, const char *name,
 	return 1;
 }
 
-/* Retry-After in its delta-seconds form; -1 for a date or junk. */
-static long
-http_parse_retry_after(const char *v, size_t n)
-{
-	long	secs = 0;
-	size_t	i;
-
-	if (n == 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		if (secs < 1000000)
-			secs = secs * 10 + (v[i] - '0');
-	}
-	return secs;
-}
-
 /*
  * CURLOPT_HEADERFUNCTION: remember Content-Type, Retry-After and
  * Metadata-Flavor.
@@ -308,7 +288,7 @@ http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 		free(x->content_type);
 		x->content_type = xstrndup(v, vlen);
 	} else if (http_header_value(ptr, n, "Retry-After", &v, &vlen))
-		x->retry_after = http_parse_retry_after(v, vlen);
+		x->retry_after = retry_after_parse(v, vlen);
 	return n;
 }
 
@@ -416,87 +396,6 @@ http_url_host(const char *url, const char *what, char **host)
 	return http_url_parse(url, what, 0, NULL, host);
 }
 
-/* A uniformly random factor in [1 - HTTP_JITTER, 1 + HTTP_JITTER]. */
-static double
-http_jitter(void)
-{
-	uint32_t	v = 0;
-	int		fd;
-
-	/* Not a secret: only spreads retries of many clients apart. */
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
-		v = (uint32_t)(vt_now_mono() * 1e9) ^ (uint32_t)getpid();
-	if (fd != -1)
-		close(fd);
-	return 1.0 + HTTP_JITTER * (2.0 * (v / 4294967295.0) - 1.0);
-}
-
-/*
- * The factor applied to every backoff and Retry-After wait: 1, or for
- * vtoken's own tests only VTOKEN_TEST_BACKOFF_SCALE, a number in (0, 1]
- * (e.g. 0.05), so that the suite does not sleep through real backoff.
- * Only the sleep is scaled: the schedule, the decision whether a retry
- * still fits before the deadline and the "retrying in" messages stay
- * those of the unscaled waits.  Read once; ignored when not set-uid-safe
- * (secure_getenv) or not such a number.
- */
-static double
-http_backoff_scale(void)
-{
-	static double	 scale = -1.0;
-	const char	*v;
-	char		*end;
-	double		 f;
-
-	if (scale > 0)
-		return scale;
-	scale = 1.0;
-	if ((v = secure_getenv("VTOKEN_TEST_BACKOFF_SCALE")) == NULL ||
-	    *v == '\0')
-		return scale;
-	errno = 0;
-	f = strtod(v, &end);
-	if (errno == 0 && end != v && *end == '\0' && f > 0 && f <= 1) {
-		scale = f;
-		log_debug("VTOKEN_TEST_BACKOFF_SCALE: waits between attempts "
-		    "scaled by %g", f);
-	}
-	return scale;
-}
-
-/* Sleep for secs seconds (a backoff wait, scaled), resuming after signals. */
-static void
-http_sleep(double secs)
-{
-	struct timespec	ts;
-
-	secs *= http_backoff_scale();
-	if (secs <= 0)
-		return;
-	ts.tv_sec = (time_t)secs;
-	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* 1 for the HTTP statuses worth another attempt. */
-static int
-http_status_retryable(long status)
-{
-	switch (status) {
-	case 408:
-	case 429:
-	case 500:
-	case 502:
-	case 503:
-	case 504:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* 1 for transport failures worth another attempt. */
 static int
 http_curl_retryable(CURLcode rc)
@@ -556,11 +455,9 @@ http_ca_bundle(void)
 	 * CURL_CA_BUNDLE is often set system-wide to the default bundle,
 	 * while SSL_CERT_FILE is the usual way to name a private CA.
 	 */
-	if ((v = getenv("SSL_CERT_FILE")) != NULL && *v != '\0')
+	if ((v = file_getenv("SSL_CERT_FILE")) != NULL)
 		return v;
-	if ((v = getenv("CURL_CA_BUNDLE")) != NULL && *v != '\0')
-		return v;
-	return NULL;
+	return file_getenv("CURL_CA_BUNDLE");
 }
 
 /* Append a header line; libcurl copies it. */
@@ -712,13 +609,6 @@ http_timeout_err(const struct vt_ctx *ctx, double start, const char *host)
 	    "again, or allow more time with --timeout", secs, host);
 }
 
-/* The seconds to wait before attempt number next (2 or 3). */
-static double
-http_backoff(int next)
-{
-	return HTTP_BACKOFF_FIRST * (double)(1 << (next - 2)) * http_jitter();
-}
-
 /* Perform a request with retries, within the deadline. */
 int
 http_request(struct vt_ctx *ctx, const struct http_request *req,
@@ -788,7 +678,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 		if (rc == CURLE_OK) {
 			status = 0;
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-			again = http_status_retryable(status) ||
+			again = retry_status(status) ||
 			    (req->retry_reply != NULL &&
 			    req->retry_reply(status, x.body.data != NULL ?
 			    x.body.data : "", x.body.len));
@@ -796,7 +686,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 			    x.body.len);
 			if (!again || attempt >= max_attempts)
 				break;
-			wait = http_backoff(attempt + 1);
+			wait = retry_backoff(attempt + 1);
 			if ((status == 429 || status == 503) &&
 			    x.retry_after >= 0)
 				wait = x.retry_after < HTTP_RETRY_AFTER_MAX ?
@@ -810,7 +700,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 			}
 			log_info("retrying in %.1fs after HTTP %ld from %s",
 			    wait, status, host);
-			http_sleep(wait);
+			retry_sleep(wait);
 			continue;
 		}
 
@@ -850,7 +740,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 				    host, cerr);
 			goto out;
 		}
-		wait = http_backoff(attempt + 1);
+		wait = retry_backoff(attempt + 1);
 		if (wait >= deadline - vt_now_mono()) {
 			if (attempt > 1)
 				r = vt_err(VT_ERR_NET, "cannot reach %s: %s "
@@ -863,7 +753,7 @@ http_request(struct vt_ctx *ctx, const struct http_request *req,
 		}
 		log_info("retrying in %.1fs: cannot reach %s: %s", wait, host,
 		    cerr);
-		http_sleep(wait);
+		retry_sleep(wait);
 	}
 
 	/* A complete reply: the caller judges its status. */
