@@ -443,13 +443,14 @@ kr_search(SecretCollection *coll, const SecretSchema *schema,
 	return 0;
 }
 
+/* A search for one attribute; the strings are borrowed. */
 static GHashTable *
-kr_attrs_key(const char *key)
+kr_attrs(const char *name, const char *value)
 {
 	GHashTable	*h;
 
 	h = g_hash_table_new(g_str_hash, g_str_equal);
-	g_hash_table_insert(h, (gpointer)"vtoken-key", (gpointer)key);
+	g_hash_table_insert(h, (gpointer)name, (gpointer)value);
 	return h;
 }
 
@@ -501,7 +502,7 @@ kr_get(const char *key, struct token *tok, struct cache_entry *meta)
 	gsize			 len;
 	int			 r;
 
-	attrs = kr_attrs_key(key);
+	attrs = kr_attrs("vtoken-key", key);
 	r = kr_search(kr_tokens, &kr_token_schema, attrs,
 	    SECRET_SEARCH_LOAD_SECRETS, &items);
 	g_hash_table_unref(attrs);
@@ -578,7 +579,7 @@ kr_put(const char *key, const struct cache_entry *meta,
 
 	snprintf(iat, sizeof iat, "%lld", (long long)tok->issued_at);
 	snprintf(exp, sizeof exp, "%lld", (long long)tok->expires_at);
-	attrs = kr_attrs_key(key);
+	attrs = kr_attrs("vtoken-key", key);
 	g_hash_table_insert(attrs, (gpointer)"issued-at", iat);
 	g_hash_table_insert(attrs, (gpointer)"expires-at", exp);
 	g_hash_table_insert(attrs, (gpointer)"desc", meta->desc);
@@ -622,7 +623,7 @@ kr_del(const char *key)
 	GList		*items = NULL;
 	int		 r;
 
-	attrs = kr_attrs_key(key);
+	attrs = kr_attrs("vtoken-key", key);
 	r = kr_search(kr_tokens, &kr_token_schema, attrs, SECRET_SEARCH_ALL,
 	    &items);
 	g_hash_table_unref(attrs);
@@ -662,16 +663,6 @@ kr_list(struct cache_entry **out, size_t *n)
 	return 0;
 }
 
-static GHashTable *
-kr_attrs_profile(const char *profile)
-{
-	GHashTable	*h;
-
-	h = g_hash_table_new(g_str_hash, g_str_equal);
-	g_hash_table_insert(h, (gpointer)"profile", (gpointer)profile);
-	return h;
-}
-
 static int
 kr_key_get(const char *profile, char **key)
 {
@@ -683,7 +674,7 @@ kr_key_get(const char *profile, char **key)
 	int		 r;
 
 	*key = NULL;
-	attrs = kr_attrs_profile(profile);
+	attrs = kr_attrs("profile", profile);
 	/* Anywhere, but without unlocking: a locked key is not there. */
 	r = kr_search(NULL, &kr_key_schema, attrs, SECRET_SEARCH_LOAD_SECRETS,
 	    &items);
@@ -726,7 +717,7 @@ kr_key_set(const char *profile, const char *key)
 		return vt_err(VT_ERR_CONFIG, "the default keyring is locked; "
 		    "unlock it and try again");
 	}
-	attrs = kr_attrs_profile(profile);
+	attrs = kr_attrs("profile", profile);
 	label = xasprintf("vtoken API key: profile %s", profile);
 	r = kr_store(coll, &kr_key_schema, attrs, label, key);
 	free(label);
@@ -742,7 +733,7 @@ kr_key_del(const char *profile)
 	GList		*items = NULL;
 	int		 r;
 
-	attrs = kr_attrs_profile(profile);
+	attrs = kr_attrs("profile", profile);
 	r = kr_search(NULL, &kr_key_schema, attrs, SECRET_SEARCH_ALL, &items);
 	g_hash_table_unref(attrs);
 	if (r == 0)
