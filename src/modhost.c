@@ -10,6 +10,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
+#include "file.h"
 #include "log.h"
 #include "modhost.h"
 #include "output.h"
@@ -107,4 +108,10 @@ void
 cache_entry_release(struct cache_entry *e)
 {
 	host->cache_entry_release(e);
+}
+
+const char *
+file_getenv(const char *name)
+{
+	return host->file_getenv(name);
 }

@@ -6,8 +6,9 @@
  * struct vt_module_head; module_load() checks its version and hands the
  * module the program's struct vt_host_api, the few program functions a
  * module calls back: logging and the recorded error (program state), the
- * noted secrets the trace masks (program state), wiping, and the token
- * and cache-entry helpers.  modhost.c, built into each module, defines
+ * noted secrets the trace masks (program state), wiping, the token and
+ * cache-entry helpers, and file_getenv() (file.c's rule that an empty
+ * variable is unset).  modhost.c, built into each module, defines
  * those functions there by forwarding to the table, so module code calls
  * log_debug() or vt_err() as the program's code does.  The program
  * exports no symbol, and the modules are linked with -z defs: a module
@@ -23,7 +24,7 @@ struct token;
 struct cache_entry;
 
 /* Bumped whenever struct vt_host_api changes. */
-#define VT_HOST_API_VERSION	1
+#define VT_HOST_API_VERSION	2
 
 struct vt_host_api {
 	int	  version;
@@ -39,6 +40,7 @@ struct vt_host_api {
 	int	(*token_valid)(const char *tok);
 	void	(*token_release)(struct token *tok);
 	void	(*cache_entry_release)(struct cache_entry *e);
+	const char *(*file_getenv)(const char *name);
 };
 
 /* The start of every module's table. */

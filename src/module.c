@@ -25,6 +25,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
+#include "file.h"
 #include "log.h"
 #include "modhost.h"
 #include "module.h"
@@ -128,6 +129,7 @@ static const struct vt_host_api module_host = {
 	.token_valid = output_token_valid,
 	.token_release = token_release,
 	.cache_entry_release = cache_entry_release,
+	.file_getenv = file_getenv,
 };
 
 int

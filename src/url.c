@@ -6,6 +6,10 @@
  * that would cost more than the whole hit.  GLib's GUri parses here; at
  * request time http.c checks the same URL again with curl's own parser,
  * the one the connection uses.
+ *
+ * Built into the program and into the net module: in the module,
+ * file_getenv() is the program's, lent through the host table
+ * (modhost.h), since file.c is not built into it.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 
 #include "vtoken.h"
 #include "url.h"
+#include "file.h"
 #include "log.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -92,7 +97,7 @@ http_env_host_is(const char *name, const char *host)
 	const char	*v, *end;
 	size_t		 n;
 
-	if ((v = getenv(name)) == NULL || *v == '\0')
+	if ((v = file_getenv(name)) == NULL)
 		return 0;
 	if (*v == '[')
 		end = strchr(v, ']') != NULL ? strchr(v, ']') + 1 : NULL;
@@ -110,12 +115,10 @@ http_env_host_is(const char *name, const char *host)
 int
 http_metadata_host(const char *host)
 {
-	const char	*v = getenv("GCE_METADATA_HOST");
-
 	return strcmp(host, "169.254.169.254") == 0 ||
 	    strcasecmp(host, "metadata.google.internal") == 0 ||
-	    http_env_host_is(v != NULL && *v != '\0' ? "GCE_METADATA_HOST" :
-	    "GCE_METADATA_ROOT", host) ||
+	    http_env_host_is(file_getenv("GCE_METADATA_HOST") != NULL ?
+	    "GCE_METADATA_HOST" : "GCE_METADATA_ROOT", host) ||
 	    http_env_host_is("GCE_METADATA_IP", host);
 }
 

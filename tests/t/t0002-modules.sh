@@ -88,7 +88,7 @@ if command -v nm >/dev/null 2>&1; then
 		# Undefined symbols: the libraries' (versioned, or GLib's,
 		# json-c's, libsecret's), never one of the program's.
 		own=$(nm -D --undefined-only "$so" | awk '{ print $2 }' |
-		    grep -E '^(log_|vt_|secret_(wipe|free|freezero|notes?)$|x(malloc|calloc|strn?dup|v?asprintf|reallocarray)$|http_|cache_|token_|output_|jwt_|oauth_)' || true)
+		    grep -E '^(log_|vt_|secret_(wipe|free|freezero|notes?)$|file_|x(malloc|calloc|strn?dup|v?asprintf|reallocarray)$|http_|cache_|token_|output_|jwt_|oauth_)' || true)
 		is "$own" "" "vtoken-$m.so needs nothing from the program by name"
 	done
 	readelf -d "$VT_BUILDDIR/src/vtoken-net.so" 2>/dev/null | grep -q 'libjson-c'
