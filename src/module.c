@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,27 +40,39 @@
 /*
  * 0 if path is ours or root's and nobody else may write to it;
  * VT_ERR_CONFIG naming what is wrong (what: "directory", "module").
+ * file_check() on a descriptor opened O_PATH: like the stat() it
+ * replaces, that needs no read permission and opens nothing (a FIFO or a
+ * device is only looked at).
  */
 static int
 module_trusted(const char *path, const char *what, int isdir)
 {
 	struct stat	st;
+	int		fd, bad;
 
-	if (stat(path, &st) != 0)
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
 		return vt_err(VT_ERR_INTERNAL, "vtoken's module %s '%s' %s",
 		    what, path, "cannot be read");
-	if (isdir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+	bad = file_check(fd, FILE_ROOT_OK | (isdir ? FILE_DIR : 0), &st);
+	close(fd);
+	switch (bad) {
+	case FILE_OK:
+		return 0;
+	case FILE_BAD_TYPE:
 		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' is not "
 		    "a %s", what, path, isdir ? "directory" : "file");
-	if (st.st_uid != geteuid() && st.st_uid != 0)
+	case FILE_BAD_OWNER:
 		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' belongs "
 		    "to uid %lu; refusing to load code from it", what, path,
 		    (unsigned long)st.st_uid);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	case FILE_BAD_WRITABLE:
 		return vt_err(VT_ERR_CONFIG, "vtoken's module %s '%s' is "
 		    "writable by others; refusing to load code from it", what,
 		    path);
-	return 0;
+	default:
+		return vt_err(VT_ERR_INTERNAL, "vtoken's module %s '%s' %s",
+		    what, path, "cannot be read");
+	}
 }
 
 /*
@@ -150,6 +163,11 @@ module_load(const char *name, const char *sym, int version,
 	if (n < 0 || (size_t)n >= sizeof path)
 		return vt_err(VT_ERR_INTERNAL, "module directory '%s' is "
 		    "too long", dir);
+	/*
+	 * Checked, then loaded by name: dlopen() opens the file again.  In
+	 * between only we, root, or whoever may write to a directory above
+	 * (those are not checked) could put another file in its place.
+	 */
 	if ((r = module_trusted(dir, "directory", 1)) != 0 ||
 	    (r = module_trusted(path, "file", 0)) != 0) {
 		if (r == VT_ERR_INTERNAL)

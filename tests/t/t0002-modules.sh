@@ -57,6 +57,16 @@ vt_ok "an absolute VTOKEN_MODULE_DIR of the user's is used"
 like "$VT_ERR" "loading $T/open/vtoken-net.so" "that one"
 unset VTOKEN_MODULE_DIR
 
+# The checks look, as stat() would, without opening (O_PATH): a directory
+# that may only be searched, all dlopen() needs of it, passes.  (As root,
+# which may read anything, this proves nothing.)
+chmod 0311 "$T/open"
+VTOKEN_MODULE_DIR=$T/open vt --no-cache -vvv token
+chmod 0755 "$T/open"
+unset VTOKEN_MODULE_DIR
+vt_ok "a module directory that may only be searched is used"
+like "$VT_ERR" "loading $T/open/vtoken-net.so" "that one"
+
 if [ "$(id -u)" -eq 0 ]; then
 	chown 65534 "$T/open/vtoken-net.so"
 	VTOKEN_MODULE_DIR=$T/open vt --no-cache token
