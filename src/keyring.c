@@ -15,7 +15,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
-#include "conf.h"
+#include "file.h"
 #include "keyring.h"
 #include "keyringmod.h"
 #include "keystore.h"
@@ -57,12 +57,13 @@ keyring_find_bus(void)
 	const char	*v;
 	char		 path[4096];
 
-	if ((v = getenv("DBUS_SESSION_BUS_ADDRESS")) != NULL && *v != '\0')
+	if (file_getenv("DBUS_SESSION_BUS_ADDRESS") != NULL)
 		return 1;
 	/*
 	 * $XDG_RUNTIME_DIR names the user's runtime directory when it is
 	 * set (and tests point it at their own); /run/user/UID is where it
-	 * is when it is not, as under cron.
+	 * is when it is not, as under cron.  (Not file_xdg_dir(): the bus
+	 * is not in a vtoken directory.)
 	 */
 	if ((v = getenv("XDG_RUNTIME_DIR")) != NULL && v[0] == '/') {
 		if ((size_t)snprintf(path, sizeof path, "%s/bus", v) <
@@ -238,19 +239,23 @@ keystore_get(struct vt_ctx *ctx, const char *profile, char **key)
 	return kr->key_get(profile, key);
 }
 
-/* $XDG_CONFIG_HOME/vtoken/stored-keys, or NULL. */
+/*
+ * The marker that a key may be stored: KEYSTORE_MARKER in the config
+ * file's directory, $XDG_CONFIG_HOME/vtoken (keystore.h).
+ */
+#define KEYSTORE_MARKER	"stored-keys"
+
+/* The marker's path, or NULL. */
 static char *
 keystore_marker(void)
 {
-	char	*path, *slash;
+	char	*dir, *path;
 
-	if ((path = config_path()) == NULL)
+	if ((dir = file_xdg_dir("XDG_CONFIG_HOME", ".config")) == NULL)
 		return NULL;
-	if ((slash = strrchr(path, '/')) != NULL)
-		*slash = '\0';
-	slash = xasprintf("%s/stored-keys", path);
-	free(path);
-	return slash;
+	path = xasprintf("%s/%s", dir, KEYSTORE_MARKER);
+	free(dir);
+	return path;
 }
 
 int
@@ -267,29 +272,43 @@ keystore_maybe(void)
 	return yes;
 }
 
+/*
+ * Leave the marker, an empty 0600 file, in the private directory dir
+ * (made, with its parents, when missing).  1 if it is there, else 0.
+ */
+static int
+keystore_mark(const char *dir)
+{
+	int	dfd, fd;
+
+	if (file_dir_open(dir, FILE_MKDIR | FILE_PARENTS, &dfd) != FILE_OK)
+		return 0;
+	fd = openat(dfd, KEYSTORE_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd != -1)
+		close(fd);
+	close(dfd);
+	return fd != -1;
+}
+
 int
 keystore_set(struct vt_ctx *ctx, const char *profile, const char *key)
 {
-	char	*path, *slash;
-	int	 r, fd;
+	char	*dir;
+	int	 r;
 
 	if ((r = keyring_ready(ctx)) != 0)
 		return r;
 	if ((r = kr->key_set(profile, key)) != 0)
 		return r;
 	/* The marker holds nothing secret: only that a key may be there. */
-	if ((path = keystore_marker()) != NULL) {
-		if ((slash = strrchr(path, '/')) != NULL) {
-			*slash = '\0';
-			(void)mkdir(path, 0700);
-			*slash = '/';
-		}
-		fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-		if (fd != -1)
-			close(fd);
-		free(path);
-	}
+	if ((dir = file_xdg_dir("XDG_CONFIG_HOME", ".config")) != NULL &&
+	    !keystore_mark(dir))
+		log_warn("the key is stored, but vtoken will not look in the "
+		    "keyring for it: '%s/%s' cannot be made ('%s' must be a "
+		    "directory of yours, not a symbolic link, that no one "
+		    "else may write to)", dir, KEYSTORE_MARKER, dir);
+	free(dir);
 	return 0;
 }
 

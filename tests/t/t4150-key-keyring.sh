@@ -56,4 +56,28 @@ is "$VT_OUT" "no API key stored for profile 'default'" "and it is gone"
 vt token
 is "$VT_STATUS" 3 "then token finds no credential (exit 3)"
 
+# The marker's directory is made as a private directory (file_dir_open):
+# with its parents when missing, 0700, and never through a symbolic link.
+cfg=$XDG_CONFIG_HOME
+XDG_CONFIG_HOME=$T/fresh/config
+VT_STDIN=$T/key vt key set
+is "$VT_STATUS$VT_ERR" 0 "key set with no config directory yet"
+[ -f "$XDG_CONFIG_HOME/vtoken/stored-keys" ]
+ok $? "makes it, with its parents, for the marker"
+is "$(stat -c %a "$XDG_CONFIG_HOME/vtoken")" 700 "mode 0700"
+is "$(stat -c %a "$XDG_CONFIG_HOME/vtoken/stored-keys")" 600 "the marker 0600"
+
+XDG_CONFIG_HOME=$T/linked
+mkdir -p "$T/elsewhere" "$XDG_CONFIG_HOME"
+ln -s "$T/elsewhere" "$XDG_CONFIG_HOME/vtoken"
+VT_STDIN=$T/key vt key set
+is "$VT_STATUS" 0 "a symbolic link there: the key is still stored"
+like "$VT_ERR" "will not look in the keyring for it: '$XDG_CONFIG_HOME/vtoken/stored-keys' cannot be made" \
+    "with a warning that it will not be found"
+[ ! -e "$T/elsewhere/stored-keys" ]
+ok $? "and no marker through the link"
+XDG_CONFIG_HOME=$cfg
+vt key delete
+is "$VT_STATUS" 0 "key delete"
+
 done_testing
