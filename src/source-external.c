@@ -131,7 +131,7 @@ ext_subject_file(struct ext_priv *e, char **out)
 	int	 fd, r;
 
 	what = xasprintf("'%s'", e->where);
-	fd = open(e->where, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = file_open_read(AT_FDCWD, e->where, 0);
 	if (fd == -1) {
 		r = vt_err(errno == ENOENT ? VT_ERR_CONFIG : VT_ERR_CRED,
 		    "cannot read the subject token file '%s' (named in '%s'): "
