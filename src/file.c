@@ -181,8 +181,8 @@ file_dir_open(const char *path, int flags, int *dfd)
 			made = errno;
 		free(copy);
 	}
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    ((flags & FILE_FOLLOW) != 0 ? 0 : O_NOFOLLOW))) == -1) {
 		if (file_is_link(path, errno))
 			return FILE_BAD_LINK;
 		if (made != 0) {

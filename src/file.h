@@ -31,6 +31,7 @@
 #define FILE_ANY_OWNER	0x10	/* anyone may own it (a mounted secret) */
 #define FILE_MKDIR	0x20	/* create the directory, 0700, if missing */
 #define FILE_PARENTS	0x40	/* with FILE_MKDIR: missing parents too */
+#define FILE_FOLLOW	0x80	/* file_dir_open: a symbolic link is followed */
 
 /* What file_check() or file_dir_open() refused, for the caller's message. */
 enum file_bad {
@@ -98,8 +99,10 @@ int	 file_check(int fd, int flags, struct stat *st);
 const char *file_untrusted(int fd, int flags, char *buf, size_t bufsz);
 
 /*
- * Open the directory path, which must be private: not a symbolic link, a
- * directory of ours that nobody else may write to.  One that others may
+ * Open the directory path, which must be private: not a symbolic link
+ * (unless FILE_FOLLOW: then the rules apply to the directory it names, as
+ * for a dotfile manager's link to ~/.config/vtoken), a directory of ours
+ * that nobody else may write to.  One that others may
  * only read (made by hand, an old umask) is made 0700 on the descriptor,
  * with an info line.  FILE_MKDIR creates it 0700 when missing, and with
  * FILE_PARENTS its missing parents too (also 0700, as mkdir -p would,

@@ -281,7 +281,9 @@ keystore_mark(const char *dir)
 {
 	int	dfd, fd;
 
-	if (file_dir_open(dir, FILE_MKDIR | FILE_PARENTS, &dfd) != FILE_OK)
+	/* The config directory: a dotfile manager may have linked it. */
+	if (file_dir_open(dir, FILE_MKDIR | FILE_PARENTS | FILE_FOLLOW,
+	    &dfd) != FILE_OK)
 		return 0;
 	fd = openat(dfd, KEYSTORE_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW |
 	    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);

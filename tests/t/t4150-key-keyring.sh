@@ -57,7 +57,8 @@ vt token
 is "$VT_STATUS" 3 "then token finds no credential (exit 3)"
 
 # The marker's directory is made as a private directory (file_dir_open):
-# with its parents when missing, 0700, and never through a symbolic link.
+# with its parents when missing, 0700; a dotfile manager's symbolic link
+# to a private directory of ours is followed, one to a shared one is not.
 cfg=$XDG_CONFIG_HOME
 XDG_CONFIG_HOME=$T/fresh/config
 VT_STDIN=$T/key vt key set
@@ -69,13 +70,22 @@ is "$(stat -c %a "$XDG_CONFIG_HOME/vtoken/stored-keys")" 600 "the marker 0600"
 
 XDG_CONFIG_HOME=$T/linked
 mkdir -p "$T/elsewhere" "$XDG_CONFIG_HOME"
+chmod 700 "$T/elsewhere"
 ln -s "$T/elsewhere" "$XDG_CONFIG_HOME/vtoken"
 VT_STDIN=$T/key vt key set
-is "$VT_STATUS" 0 "a symbolic link there: the key is still stored"
+is "$VT_STATUS$VT_ERR" 0 "a link to a private directory (stow): key set works"
+[ -f "$T/elsewhere/stored-keys" ]
+ok $? "and the marker is made in the directory it names"
+mkdir -p "$T/shared"
+chmod 777 "$T/shared"
+rm -f "$XDG_CONFIG_HOME/vtoken"
+ln -s "$T/shared" "$XDG_CONFIG_HOME/vtoken"
+VT_STDIN=$T/key vt key set
+is "$VT_STATUS" 0 "a link to a directory others may write to: the key is stored"
 like "$VT_ERR" "will not look in the keyring for it: '$XDG_CONFIG_HOME/vtoken/stored-keys' cannot be made" \
     "with a warning that it will not be found"
-[ ! -e "$T/elsewhere/stored-keys" ]
-ok $? "and no marker through the link"
+[ ! -e "$T/shared/stored-keys" ]
+ok $? "and no marker there"
 XDG_CONFIG_HOME=$cfg
 vt key delete
 is "$VT_STATUS" 0 "key delete"
