@@ -30,17 +30,6 @@
 #include "vertex.h"
 #include "xmalloc.h"
 
-/* Expand a leading "~/" (profiles are not read by a shell).  Caller frees. */
-static char *
-resolve_expand(const char *path)
-{
-	const char	*home = file_home();
-
-	if (strncmp(path, "~/", 2) == 0 && home != NULL)
-		return xasprintf("%s/%s", home, path + 2);
-	return xstrdup(path);
-}
-
 /* Load one credential file for a step and trace the outcome. */
 static int
 resolve_load(struct vt_ctx *ctx, const char *step, const char *path,
@@ -269,7 +258,7 @@ resolve_explicit(struct vt_ctx *ctx, struct source **out)
 		ctx_trace(ctx, "credentials", step, TRACE_SKIPPED,
 		    "the Gemini API needs an API key");
 	else {
-		path = resolve_expand(ctx->credentials.value);
+		path = file_expand_home(ctx->credentials.value);
 		r = resolve_load(ctx, step, path, out);
 		free(path);
 	}
@@ -302,8 +291,7 @@ resolve_adc(struct vt_ctx *ctx, int r, struct source **out)
 		resolve_skip(ctx, steps, r);
 		return r;
 	}
-	env = getenv("GOOGLE_APPLICATION_CREDENTIALS");
-	if (env != NULL && *env != '\0') {
+	if ((env = file_getenv("GOOGLE_APPLICATION_CREDENTIALS")) != NULL) {
 		r = resolve_load(ctx, steps[0], env, out);
 		resolve_skip(ctx, steps + 1, r);
 		return r;

@@ -6,8 +6,9 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -43,14 +44,10 @@ static double
 retry_jitter(void)
 {
 	uint32_t	v = 0;
-	int		fd;
 
 	/* Not a secret: only spreads retries of many clients apart. */
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+	if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
 		v = (uint32_t)(vt_now_mono() * 1e9) ^ (uint32_t)getpid();
-	if (fd != -1)
-		close(fd);
 	return 1.0 + RETRY_JITTER * (2.0 * (v / 4294967295.0) - 1.0);
 }
 

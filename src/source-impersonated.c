@@ -21,6 +21,7 @@
 
 #include "vtoken.h"
 #include "credfile.h"
+#include "file.h"
 #include "http.h"
 #include "iam.h"
 #include "log.h"
@@ -333,7 +334,7 @@ source_impersonate_wrap(struct vt_ctx *ctx, struct source **srcp)
 	    &ip->delegates)) != 0)
 		goto out;
 	user_u = iam_user_universe(ctx);
-	if ((base = getenv("VTOKEN_IAM_ENDPOINT")) != NULL && *base != '\0') {
+	if ((base = file_getenv("VTOKEN_IAM_ENDPOINT")) != NULL) {
 		b = xstrdup(base);
 		ip->what = xstrdup("IAM endpoint (from VTOKEN_IAM_ENDPOINT)");
 	} else {
