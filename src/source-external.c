@@ -15,17 +15,13 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "vtoken.h"
 #include "credfile.h"
-#include "file.h"
 #include "http.h"
 #include "iam.h"
 #include "log.h"
@@ -122,74 +118,6 @@ ext_check(struct source *src, struct vt_ctx *ctx)
 	return r;
 }
 
-/* Read the subject token from a local file. */
-static int
-ext_subject_file(struct ext_priv *e, char **out)
-{
-	char	*buf = NULL, *what;
-	size_t	 len = 0, cap = 0;
-	int	 fd, r;
-
-	what = xasprintf("'%s'", e->where);
-	fd = file_open_read(AT_FDCWD, e->where, 0);
-	if (fd == -1) {
-		r = vt_err(errno == ENOENT ? VT_ERR_CONFIG : VT_ERR_CRED,
-		    "cannot read the subject token file '%s' (named in '%s'): "
-		    "%s", e->where, e->path, strerror(errno));
-		goto out;
-	}
-	if (file_read_fd(fd, SUBJECT_MAX, &buf, &len, &cap) != 0) {
-		r = vt_err(VT_ERR_CRED, "cannot read the subject token file "
-		    "'%s': %s", e->where, file_strerror(errno, SUBJECT_MAX));
-		goto out;
-	}
-	r = subject_extract(buf, len, e->field, what, out);
-out:
-	if (fd != -1)
-		close(fd);
-	secret_freezero(buf, cap);
-	free(what);
-	return r;
-}
-
-/* GET the subject token from a URL with the file's headers. */
-static int
-ext_subject_url(struct vt_ctx *ctx, struct ext_priv *e, char **out)
-{
-	struct http_request	 req;
-	struct http_response	 resp;
-	char			*what;
-	int			 r;
-
-	memset(&req, 0, sizeof req);
-	req.method = "GET";
-	req.url = e->where;
-	req.headers = (const char *const *)e->headers;
-	req.retry = 1;
-	req.local_identity = 1;	/* Azure's and AWS's plain-http endpoints */
-	/*
-	 * The trace shows none of the reply: a reply whose JSON lacks the
-	 * named field, or that is text where JSON was expected, is still
-	 * the token, and nothing knows its value yet to mask it by.
-	 */
-	req.secret_reply = 1;
-	what = xasprintf("'%s'", e->where);
-	if ((r = http_request(ctx, &req, &resp)) != 0)
-		goto out;
-	if (resp.status != 200) {
-		r = vt_err(resp.status >= 500 || resp.status == 429 ?
-		    VT_ERR_NET : VT_ERR_CRED, "reading the subject token from "
-		    "%s failed with HTTP %ld; check credential_source.url and "
-		    "its headers", what, resp.status);
-		goto out;
-	}
-	r = subject_extract(resp.body, resp.len, e->field, what, out);
-out:
-	http_response_release(&resp);
-	free(what);
-	return r;
-}
-
 static int
 ext_fetch(struct source *src, struct vt_ctx *ctx,
     const struct scope_req *sc, struct token *tok)
@@ -207,10 +135,11 @@ ext_fetch(struct source *src, struct vt_ctx *ctx,
 		return r;
 	switch (e->kind) {
 	case EXT_FILE:
-		r = ext_subject_file(e, &subject);
+		r = subject_from_file(e->where, e->path, e->field, &subject);
 		break;
 	case EXT_URL:
-		r = ext_subject_url(ctx, e, &subject);
+		r = subject_from_url(ctx, e->where,
+		    (const char *const *)e->headers, e->field, &subject);
 		break;
 	case EXT_EXEC:
 		memset(&se, 0, sizeof se);

@@ -1,8 +1,9 @@
 /*
- * subject.c: subject tokens for workload identity federation: extracting
- * them from a file or URL body, and running a credential program
- * ("pluggable auth", executable-sourced credentials) per Google's
- * documented contract.  See subject.h.
+ * subject.c: subject tokens for workload identity federation, all three
+ * ways a credential file names: reading a file, asking a URL, running a
+ * credential program ("pluggable auth", executable-sourced credentials)
+ * per Google's documented contract; and extracting the token from what
+ * they return.  See subject.h.
  *
  * The program is run with fork and execve: no shell ever sees the
  * command, argv[0] must be an absolute path, and the environment is built
@@ -27,6 +28,7 @@
 
 #include "vtoken.h"
 #include "file.h"
+#include "http.h"
 #include "log.h"
 #include "oauth.h"
 #include "secret.h"
@@ -529,6 +531,76 @@ out:
 	secret_freezero(buf, SUBJECT_MAX + 1);
 	xstrv_free(argv);
 	xstrv_free(env);
+	free(what);
+	return r;
+}
+
+/* A subject token from a local file (subject.h). */
+int
+subject_from_file(const char *path, const char *cred, const char *field,
+    char **out)
+{
+	char	*buf = NULL, *what;
+	size_t	 len = 0, cap = 0;
+	int	 fd, r;
+
+	what = xasprintf("'%s'", path);
+	fd = file_open_read(AT_FDCWD, path, 0);
+	if (fd == -1) {
+		r = vt_err(errno == ENOENT ? VT_ERR_CONFIG : VT_ERR_CRED,
+		    "cannot read the subject token file '%s' (named in '%s'): "
+		    "%s", path, cred, strerror(errno));
+		goto out;
+	}
+	if (file_read_fd(fd, SUBJECT_MAX, &buf, &len, &cap) != 0) {
+		r = vt_err(VT_ERR_CRED, "cannot read the subject token file "
+		    "'%s': %s", path, file_strerror(errno, SUBJECT_MAX));
+		goto out;
+	}
+	r = subject_extract(buf, len, field, what, out);
+out:
+	if (fd != -1)
+		close(fd);
+	secret_freezero(buf, cap);
+	free(what);
+	return r;
+}
+
+/* A subject token from a URL, GET with headers (subject.h). */
+int
+subject_from_url(struct vt_ctx *ctx, const char *url,
+    const char *const *headers, const char *field, char **out)
+{
+	struct http_request	 req;
+	struct http_response	 resp;
+	char			*what;
+	int			 r;
+
+	memset(&req, 0, sizeof req);
+	req.method = "GET";
+	req.url = url;
+	req.headers = headers;
+	req.retry = 1;
+	req.local_identity = 1;	/* Azure's and AWS's plain-http endpoints */
+	/*
+	 * The trace shows none of the reply: a reply whose JSON lacks the
+	 * named field, or that is text where JSON was expected, is still
+	 * the token, and nothing knows its value yet to mask it by.
+	 */
+	req.secret_reply = 1;
+	what = xasprintf("'%s'", url);
+	if ((r = http_request(ctx, &req, &resp)) != 0)
+		goto out;
+	if (resp.status != 200) {
+		r = vt_err(resp.status >= 500 || resp.status == 429 ?
+		    VT_ERR_NET : VT_ERR_CRED, "reading the subject token from "
+		    "%s failed with HTTP %ld; check credential_source.url and "
+		    "its headers", what, resp.status);
+		goto out;
+	}
+	r = subject_extract(resp.body, resp.len, field, what, out);
+out:
+	http_response_release(&resp);
 	free(what);
 	return r;
 }

@@ -41,6 +41,21 @@ int	 subject_extract(const char *data, size_t len, const char *field,
 	    const char *what, char **out);
 
 /*
+ * Where a workload-identity credential gets its subject token (besides a
+ * credential program, below): subject_from_file reads path (cred, the
+ * credential file, names it in messages); subject_from_url GETs url with
+ * headers (NULL-ended), plain http allowed to loopback and link-local
+ * identity endpoints, the reply never shown in the -vvv trace.  Both then
+ * subject_extract with field.  VT_ERR_CONFIG for a missing file,
+ * VT_ERR_NET for a failing server, VT_ERR_CRED otherwise.
+ */
+struct vt_ctx;
+int	 subject_from_file(const char *path, const char *cred,
+	    const char *field, char **out);
+int	 subject_from_url(struct vt_ctx *ctx, const char *url,
+	    const char *const *headers, const char *field, char **out);
+
+/*
  * Parse an executable's output (stdout or its output_file), per the
  * documented contract: version (1), success, and on success token_type
  * (jwt, id_token or saml2), id_token or saml_response, and
