@@ -19,7 +19,7 @@
 
 #include "vtoken.h"
 #include "cmd.h"
-#include "keystore.h"
+#include "keyring.h"
 #include "log.h"
 #include "secret.h"
 #include "source.h"

@@ -17,8 +17,7 @@
 #include "cache.h"
 #include "file.h"
 #include "keyring.h"
-#include "keyringmod.h"
-#include "keystore.h"
+#include "mod-keyring.h"
 #include "log.h"
 #include "module.h"
 #include "xmalloc.h"
@@ -241,7 +240,7 @@ keystore_get(struct vt_ctx *ctx, const char *profile, char **key)
 
 /*
  * The marker that a key may be stored: KEYSTORE_MARKER in the config
- * file's directory, $XDG_CONFIG_HOME/vtoken (keystore.h).
+ * file's directory, $XDG_CONFIG_HOME/vtoken (keyring.h).
  */
 #define KEYSTORE_MARKER	"stored-keys"
 

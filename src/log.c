@@ -117,7 +117,7 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* log_info (level 1) or log_debug (2), for the modules (modhost.h). */
+/* log_info (level 1) or log_debug (2), for the modules (mod-host.h). */
 void
 log_vmsg(int level, const char *fmt, va_list ap)
 {

@@ -28,7 +28,7 @@
 #include "cache.h"
 #include "file.h"
 #include "log.h"
-#include "modhost.h"
+#include "mod-host.h"
 #include "module.h"
 #include "output.h"
 #include "secret.h"
@@ -128,7 +128,7 @@ module_dir(const char **dir)
 	return 0;
 }
 
-/* What a module may call in the program (modhost.h). */
+/* What a module may call in the program (mod-host.h). */
 static const struct vt_host_api module_host = {
 	.version = VT_HOST_API_VERSION,
 	.log_level = log_level,

@@ -8,7 +8,7 @@
  * vtoken-keyring.so; the program loads one only when it is about to use
  * it.  Each module exports one table of functions and hides everything
  * else; it calls back into the program only through the table the
- * program lends it (modhost.h).
+ * program lends it (mod-host.h).
  */
 #ifndef VTOKEN_MODULE_H
 #define VTOKEN_MODULE_H

@@ -11,7 +11,7 @@
 #include "vtoken.h"
 #include "log.h"
 #include "module.h"
-#include "netmod.h"
+#include "mod-net.h"
 
 static const struct vt_net_api *net;
 

@@ -22,7 +22,7 @@
 #include "credfile.h"
 #include "file.h"
 #include "gcloud.h"
-#include "keystore.h"
+#include "keyring.h"
 #include "log.h"
 #include "resolve.h"
 #include "secret.h"

@@ -9,7 +9,7 @@
  *
  * Built into the program and into the net module: in the module,
  * file_getenv() is the program's, lent through the host table
- * (modhost.h), since file.c is not built into it.
+ * (mod-host.h), since file.c is not built into it.
  */
 #include "config.h"
 

@@ -77,7 +77,7 @@ else
 	skip "chown needs root" 2
 fi
 
-# -- the boundary (modhost.h) ------------------------------------------------------
+# -- the boundary (mod-host.h) ------------------------------------------------------
 
 # The program exports no function of its own; each module exports only
 # its table and needs nothing from the program by name (it was linked

@@ -1,21 +1,21 @@
 /*
- * modhost.h: the boundary between the program and its modules (module.h),
+ * mod-host.h: the boundary between the program and its modules (module.h),
  * both ways, and nothing else crosses it.
  *
- * A module exports one table (netmod.h, keyringmod.h) that starts with a
+ * A module exports one table (mod-net.h, mod-keyring.h) that starts with a
  * struct vt_module_head; module_load() checks its version and hands the
  * module the program's struct vt_host_api, the few program functions a
  * module calls back: logging and the recorded error (program state), the
  * noted secrets the trace masks (program state), wiping, the token and
  * cache-entry helpers, and file_getenv() (file.c's rule that an empty
- * variable is unset).  modhost.c, built into each module, defines
+ * variable is unset).  mod-host.c, built into each module, defines
  * those functions there by forwarding to the table, so module code calls
  * log_debug() or vt_err() as the program's code does.  The program
  * exports no symbol, and the modules are linked with -z defs: a module
  * that needs anything else from the program does not link.
  */
-#ifndef VTOKEN_MODHOST_H
-#define VTOKEN_MODHOST_H
+#ifndef VTOKEN_MOD_HOST_H
+#define VTOKEN_MOD_HOST_H
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +50,7 @@ struct vt_module_head {
 	void	(*bind)(const struct vt_host_api *host);
 };
 
-/* modhost.c: a module's bind(). */
-void	 modhost_bind(const struct vt_host_api *host);
+/* mod-host.c: a module's bind(). */
+void	 mod_host_bind(const struct vt_host_api *host);
 
-#endif /* VTOKEN_MODHOST_H */
+#endif /* VTOKEN_MOD_HOST_H */

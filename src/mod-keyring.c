@@ -1,5 +1,5 @@
 /*
- * cache-keyring.c: the keyring backend, built into the vtoken-keyring
+ * mod-keyring.c: the keyring backend, built into the vtoken-keyring
  * module (module.h) since libsecret and GIO cost more to load than a
  * file-cache hit costs in all.
  *
@@ -40,7 +40,7 @@
 
 #include "vtoken.h"
 #include "cache.h"
-#include "keyringmod.h"
+#include "mod-keyring.h"
 #include "log.h"
 #include "output.h"
 #include "secret.h"
@@ -747,7 +747,7 @@ const struct vt_keyring_api vt_keyring_api = {
 	.head = {
 		.version = VT_KEYRING_API_VERSION,
 		.host_version = VT_HOST_API_VERSION,
-		.bind = modhost_bind,
+		.bind = mod_host_bind,
 	},
 	.open = kr_open,
 	.get = kr_get,

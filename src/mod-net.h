@@ -1,13 +1,13 @@
 /*
- * netmod.h: the table the vtoken-net module exports (see module.h).
+ * mod-net.h: the table the vtoken-net module exports (see module.h).
  * net.c forwards http.h's and jwt.h's network and crypto calls to it.
  */
-#ifndef VTOKEN_NETMOD_H
-#define VTOKEN_NETMOD_H
+#ifndef VTOKEN_MOD_NET_H
+#define VTOKEN_MOD_NET_H
 
 #include "http.h"
 #include "jwt.h"
-#include "modhost.h"
+#include "mod-host.h"
 
 /* Bumped whenever the table changes: a stale module is refused. */
 #define VT_NET_API_VERSION	3
@@ -22,4 +22,4 @@ struct vt_net_api {
 	int	(*url_host)(const char *, const char *, char **);
 };
 
-#endif /* VTOKEN_NETMOD_H */
+#endif /* VTOKEN_MOD_NET_H */

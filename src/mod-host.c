@@ -1,7 +1,7 @@
 /*
- * modhost.c: built into each module (not the program): the program
+ * mod-host.c: built into each module (not the program): the program
  * functions module code calls, forwarded to the table the program lends
- * at load time (modhost.h).  Hidden, like the rest of a module.
+ * at load time (mod-host.h).  Hidden, like the rest of a module.
  */
 #include "config.h"
 
@@ -12,14 +12,14 @@
 #include "cache.h"
 #include "file.h"
 #include "log.h"
-#include "modhost.h"
+#include "mod-host.h"
 #include "output.h"
 #include "secret.h"
 
 static const struct vt_host_api	*host;
 
 void
-modhost_bind(const struct vt_host_api *h)
+mod_host_bind(const struct vt_host_api *h)
 {
 	host = h;
 }

@@ -1,12 +1,12 @@
 /*
- * keyringmod.h: the table the vtoken-keyring module exports (see
+ * mod-keyring.h: the table the vtoken-keyring module exports (see
  * module.h); keyring.c forwards to it.  Every call is bounded in time.
  */
-#ifndef VTOKEN_KEYRINGMOD_H
-#define VTOKEN_KEYRINGMOD_H
+#ifndef VTOKEN_MOD_KEYRING_H
+#define VTOKEN_MOD_KEYRING_H
 
 #include "cache.h"
-#include "modhost.h"
+#include "mod-host.h"
 
 #define VT_KEYRING_API_VERSION	3
 
@@ -27,7 +27,7 @@ struct vt_keyring_api {
 		    const struct token *tok);
 	int	(*del)(const char *key);
 	int	(*list)(struct cache_entry **out, size_t *n);
-	/* API keys, one per profile (keystore.h). */
+	/* API keys, one per profile (keyring.h). */
 	int	(*key_get)(const char *profile, char **key);
 	int	(*key_set)(const char *profile, const char *key);
 	int	(*key_del)(const char *profile);
@@ -35,4 +35,4 @@ struct vt_keyring_api {
 	const char *(*collection)(void);
 };
 
-#endif /* VTOKEN_KEYRINGMOD_H */
+#endif /* VTOKEN_MOD_KEYRING_H */
