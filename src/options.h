@@ -1,11 +1,11 @@
 /*
- * options.h: the command line and the precedence of settings.
+ * options.h: the command line.
  *
- * Global options are accepted before or after the command name.  Each
- * setting is taken from, in order: the command line, the environment, the
- * profile, what was discovered, the built-in default; its origin is kept
- * for `status`.  A bad value is VT_ERR_USAGE from the command line and
- * VT_ERR_CONFIG from the environment or a profile.
+ * Global options are accepted before or after the command name; the
+ * settings' options come from settings.c's table, which also applies the
+ * precedence (command line, environment, profile, discovered, default).
+ * A bad value is VT_ERR_USAGE from the command line and VT_ERR_CONFIG
+ * from the environment or a profile.
  */
 #ifndef VTOKEN_OPTIONS_H
 #define VTOKEN_OPTIONS_H

@@ -1,9 +1,11 @@
 /*
  * source.h: one interface for every kind of credential.
  *
- * A source is found by resolve.c (explicit file, ADC, later the metadata
- * server and API keys) and knows how to mint an access token.  Each kind
- * lives in its own source-<kind>.c and provides a struct source_ops.
+ * A source is found by resolve.c, which owns the order and traces every
+ * step (explicit file, API keys, ADC, the metadata server), and knows how
+ * to mint an access token.  Each kind lives in its own source-<kind>.c
+ * and provides a struct source_ops; credential files are read by
+ * credfile.c (credfile.h).
  * Everything in struct source outside priv is public and printable by
  * `status`; secrets live only in priv, which ops->free_priv wipes.
  */
