@@ -30,6 +30,7 @@
 #include "cache.h"
 #include "file.h"
 #include "log.h"
+#include "oauth.h"
 #include "output.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -122,21 +123,10 @@ cf_time(json_object *obj, const char *name, time_t *out)
 	return *out > 0 ? 0 : -1;
 }
 
-static const char *
-cf_string(json_object *obj, const char *name)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(obj, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Parse an entry (cache.h); tok may be NULL (list). */
 int
-cache_file_parse(const char *buf, size_t len, const char *key, struct token *tok,
-    struct cache_entry *meta)
+cache_file_parse(const char *buf, size_t len, const char *key,
+    struct token *tok, struct cache_entry *meta)
 {
 	json_tokener	*jt;
 	json_object	*obj;
@@ -151,14 +141,14 @@ cache_file_parse(const char *buf, size_t len, const char *key, struct token *tok
 	if (obj == NULL || json_tokener_get_parse_end(jt) != len ||
 	    !json_object_is_type(obj, json_type_object))
 		goto out;
-	if ((k = cf_string(obj, "key")) == NULL || strcmp(k, key) != 0 ||
-	    (t = cf_string(obj, "access_token")) == NULL ||
+	if ((k = oauth_json_str(obj, "key")) == NULL || strcmp(k, key) != 0 ||
+	    (t = oauth_json_str(obj, "access_token")) == NULL ||
 	    !output_token_valid(t) ||
 	    cf_time(obj, "issued_at", &iat) != 0 ||
 	    cf_time(obj, "expires_at", &exp) != 0 || exp < iat)
 		goto out;
-	d = cf_string(obj, "desc");
-	s = cf_string(obj, "scopes");
+	d = oauth_json_str(obj, "desc");
+	s = oauth_json_str(obj, "scopes");
 	if (tok != NULL) {
 		tok->access_token = xstrdup(t);
 		tok->issued_at = iat;

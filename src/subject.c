@@ -97,18 +97,6 @@ out:
 	return r;
 }
 
-/* The string member key of o, or NULL. */
-static const char *
-subject_str(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 subject_exec_parse(const char *data, size_t len, time_t now, int need_expiry,
     const char *what, char **out, time_t *expires, int *expired)
@@ -143,8 +131,8 @@ subject_exec_parse(const char *data, size_t len, time_t now, int need_expiry,
 		goto out;
 	}
 	if (!json_object_get_boolean(v)) {
-		code = subject_str(o, "code");
-		msg = subject_str(o, "message");
+		code = oauth_json_str(o, "code");
+		msg = oauth_json_str(o, "message");
 		/* A cached failure is stale too: run the program again. */
 		*expired = 1;
 		if (code == NULL || msg == NULL)
@@ -176,16 +164,16 @@ subject_exec_parse(const char *data, size_t len, time_t now, int need_expiry,
 		    what);
 		goto out;
 	}
-	if ((type = subject_str(o, "token_type")) == NULL) {
+	if ((type = oauth_json_str(o, "token_type")) == NULL) {
 		r = vt_err(VT_ERR_CRED, "the output of %s has no 'token_type'",
 		    what);
 		goto out;
 	}
 	if (strcmp(type, SUBJECT_TYPE_JWT) == 0 ||
 	    strcmp(type, SUBJECT_TYPE_ID_TOKEN) == 0)
-		tok = subject_str(o, "id_token");
+		tok = oauth_json_str(o, "id_token");
 	else if (strcmp(type, SUBJECT_TYPE_SAML2) == 0)
-		tok = subject_str(o, "saml_response");
+		tok = oauth_json_str(o, "saml_response");
 	else {
 		r = vt_err(VT_ERR_CRED, "the output of %s has token_type "
 		    "'%.80s'; expected jwt, id_token or saml2", what, type);
