@@ -91,8 +91,8 @@ int	 setting_bad_code(const struct setting *s);
 int	 settings_parse_duration(const char *s, long *out);
 
 /*
- * Split a scope list (commas, semicolons and/or spaces) into a NULL-terminated vector,
- * expanding a bare name ("cloud-platform") to
+ * Split a scope list (commas, semicolons and/or spaces) into a
+ * NULL-terminated vector, expanding a bare name ("cloud-platform") to
  * https://www.googleapis.com/auth/<name>; duplicates are dropped.  NULL
  * for an empty list or a scope with characters a scope cannot have.
  */
