@@ -415,6 +415,23 @@ keyring_missing() {
 	done
 }
 
+# keyring_wait_default: wait until the Secret Service on the session bus
+# has a default collection (gnome-keyring makes the login keyring after
+# --unlock returns, later on a busy machine); status 1 if it has none
+# within 10 s (scaled).
+keyring_wait_default() {
+	vt_end=$(($(now_ms) + $(scaled_ms 10000)))
+	while :; do
+		dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+		    /org/freedesktop/secrets \
+		    org.freedesktop.Secret.Service.ReadAlias string:default \
+		    2>/dev/null | grep -q '/org/freedesktop/secrets/collection/' &&
+		    return 0
+		[ "$(now_ms)" -lt "$vt_end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # make_sa_file PATH EMAIL KEY TOKEN_URI [PROJECT [KEY_ID]]: a
 # service_account credential file (mode 0600).
 make_sa_file() {

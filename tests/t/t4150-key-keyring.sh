@@ -22,6 +22,8 @@ DBUS_SESSION_BUS_ADDRESS=$vt_bus
 export DBUS_SESSION_BUS_ADDRESS
 printf 'vt-test' | gnome-keyring-daemon --unlock --components=secrets \
     >/dev/null 2>&1
+command -v dbus-send >/dev/null 2>&1 || skip_all "no dbus-send (install dbus)"
+keyring_wait_default || bail_out "gnome-keyring made no default collection"
 
 KEY=AIzaSyA1234567890abcdefghijklmnopqrstuv
 printf '%s\n' "$KEY" >"$T/key"

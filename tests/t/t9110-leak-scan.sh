@@ -583,6 +583,8 @@ else
 		    bail_out "org.freedesktop.secrets did not appear on the bus"
 		sleep 0.05
 	done
+	keyring_wait_default ||
+	    bail_out "gnome-keyring made no default collection"
 	VT_FRESH_CACHE=1
 
 	# Tokens: into the keyring (cache auto, a Secret Service answers).
