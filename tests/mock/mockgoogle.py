@@ -39,6 +39,40 @@ test can change it while the server runs; write it atomically.
       "pwned_file": "/tmp/pwned"
     }
 
+The chat endpoint's own behaviour is in "chat" (also re-read per request):
+
+      "chat": {
+        "interval": 0.3,
+        "faults": {"sequence": [503, 503, 200], "retry_after": "1"},
+        "locations": {"loc-a": {"status": 429, "retry_after": "1"}}
+      }
+
+"interval": seconds between the events of a streamed (SSE) reply; every
+event's JSON carries "mock_sent", the time (seconds since the epoch) the
+mock wrote it.  The chat faults are "locations"[L] for a request whose
+path has /locations/L/, else "faults":
+    "sequence": [S, ...]  the first N chat requests (to that location,
+                          counted since the config last changed) get these
+                          replies in order, then normal ones.  An entry is
+                          a status (200: the normal reply; 401 a token
+                          error, others a Google-style error), "disconnect"
+                          (the connection closes without a reply) or
+                          "reset" (a stream reset after "reset_after"
+                          events, default 1)
+    "status": S           every request gets S (when there is no sequence,
+                          or after it)
+    "retry_after": "1"    the Retry-After header of those error replies
+    "reset_after": N      every streamed reply is cut off by a TCP reset
+                          after N events (without "sequence" or "status")
+    "reject_tokens": [T]  401 for these access tokens, as if revoked
+    "delay": 0.5          seconds to wait before replying
+Every chat request's log record also has "location", "token_valid" (the
+Bearer token was issued by this mock, not revoked and unexpired when the
+request arrived), "token_ttl" (seconds it had left, or null) and "fault"
+(what was done instead of a normal reply, or null).  A chat reply echoes
+the request's X-Vt-Test header as X-Mock-Test.  Streamed replies use
+chunked transfer encoding, as Vertex does.
+
 Faults apply to POST /token only.  "fail": the first N token requests after
 the config file last changed get "status" (default 503) with the optional
 "retry_after" header and "body" (a string is sent as is, anything else as
@@ -74,6 +108,9 @@ Endpoints:
                                 else 401 (for the git test server)
     POST /_mock/revoke          form token=T, or all=1: forget the
                                 token(s), as if revoked; replies the count
+    POST /_mock/issue           form lifetime=SECONDS (default 3599): a
+                                new access token, as if minted (for tests
+                                of the mock itself)
 
 The metadata server ("metadata" in the config):
 
@@ -105,7 +142,9 @@ import os
 import re
 import secrets
 import signal
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -146,6 +185,8 @@ class State:
         self.issued = 0
         self.fault_key = None       # identity of the config the count is for
         self.fault_count = 0
+        self.chat_key = None        # the same for the chat sequences
+        self.chat_counts = {}       # location -> chat requests so far
 
     def config(self):
         """The config file as it is now, and a key that changes with it."""
@@ -170,6 +211,22 @@ class State:
                 self.fault_key, self.fault_count = key, 0
             self.fault_count += 1
             return self.fault_count <= n
+
+    def chat_count(self, location, key):
+        """How many chat requests to LOCATION came before this one since
+        the config last changed (0 for the first)."""
+        with self.lock:
+            if key != self.chat_key:
+                self.chat_key, self.chat_counts = key, {}
+            n = self.chat_counts.get(location, 0)
+            self.chat_counts[location] = n + 1
+            return n
+
+    def token_ttl(self, token):
+        """Seconds TOKEN has left (negative: expired), None if unknown."""
+        with self.lock:
+            exp = self.tokens.get(token)
+        return None if exp is None else exp - time.time()
 
     def issue(self, lifetime):
         with self.lock:
@@ -338,6 +395,14 @@ REPLY_KINDS = {
 }
 
 
+class SSE:
+    """A streamed reply: events (dicts, None for [DONE]) sent one by one."""
+
+    def __init__(self, events, interval=0.0, reset_after=None):
+        self.events, self.interval = events, interval
+        self.reset_after = reset_after
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mockgoogle/1"
@@ -436,7 +501,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/token":
             reply = self.token(rec, conf, conf_key)
         elif CHAT_PATH.match(url.path):
-            reply = self.chat(rec)
+            reply = self.vertex_chat(rec, conf, conf_key,
+                                     CHAT_PATH.match(url.path).group(3))
         elif url.path == GEMINI_CHAT_PATH:
             reply = self.gemini_chat(rec, conf)
         elif url.path == "/" or url.path.startswith("/computeMetadata/"):
@@ -451,7 +517,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.subject(rec, conf)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
-        elif url.path in ("/_mock/check", "/_mock/revoke"):
+        elif url.path in ("/_mock/check", "/_mock/revoke", "/_mock/issue"):
             reply = self.token_control(rec, url.path)
         else:
             reply = (404, json.dumps({"error": {"code": 404, "message":
@@ -467,8 +533,51 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status is None:          # "disconnect"
             self.close_connection = True
             return
+        if isinstance(body, SSE):
+            self.send_sse(body, extra)
+            return
         self.send(status, body, ctype or "application/json; charset=utf-8",
                   extra)
+
+    def send_sse(self, sse, extra=()):
+        """A streamed reply: one chunk (of chunked transfer encoding) per
+        event, "interval" seconds apart, each flushed at once; cut off by
+        a TCP reset after "reset_after" events if that is set."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            for i, ev in enumerate(sse.events):
+                if i and sse.interval:
+                    time.sleep(sse.interval)
+                if sse.reset_after is not None and i >= sse.reset_after:
+                    self.reset()
+                    return
+                if ev is None:
+                    data = b"data: [DONE]\n\n"
+                else:
+                    ev = dict(ev, mock_sent=time.time())
+                    data = ("data: %s\n\n" % json.dumps(ev)).encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    def reset(self):
+        """Abort the connection with a TCP RST (SO_LINGER 0, close)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
@@ -765,6 +874,66 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 None, ())
         return self.chat(rec, key_ok=True)
 
+    def vertex_chat(self, rec, conf, conf_key, location):
+        """POST .../locations/L/endpoints/E/chat/completions: the record
+        of the token, then the configured fault for L, else chat()."""
+        state = self.server.state
+        chat_conf = conf.get("chat") or {}
+        auth = self.headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        ttl = state.token_ttl(token) if token is not None else None
+        rec["location"] = location
+        rec["token_ttl"] = ttl
+        rec["token_valid"] = ttl is not None and ttl > 0
+        rec["fault"] = None
+        locs = chat_conf.get("locations") or {}
+        faults = locs.get(location, chat_conf.get("faults")) or {}
+        if faults.get("delay"):
+            time.sleep(float(faults["delay"]))
+        extra = []
+        test_id = self.headers.get("X-Vt-Test")
+        if test_id is not None:
+            extra.append(("X-Mock-Test", test_id))
+        n = state.chat_count(location, conf_key)
+        seq = faults.get("sequence") or []
+        what = seq[n] if n < len(seq) else faults.get("status")
+        reset_after = faults.get("reset_after")
+        if token is not None and token in (faults.get("reject_tokens")
+                                           or []):
+            what = 401
+        if what == "disconnect":
+            rec["fault"] = what
+            return (None, None, None, ())
+        if what == "reset":
+            reset_after = reset_after or 1
+        elif what is not None and int(what) != 200:
+            status = int(what)
+            rec["fault"] = status
+            if status == 401:
+                return self.chat_unauthenticated(extra)
+            if "retry_after" in faults:
+                extra.append(("Retry-After", str(faults["retry_after"])))
+            names = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+                     503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+            return (status, json.dumps({"error": {
+                "code": status, "message": "mock fault",
+                "status": names.get(status, "UNKNOWN")}}), None,
+                tuple(extra))
+        status, body, ctype, more = self.chat(rec)
+        if isinstance(body, SSE):
+            body.interval = float(chat_conf.get("interval") or 0)
+            if reset_after is not None:
+                body.reset_after = int(reset_after)
+                rec["fault"] = "reset"
+        return (status, body, ctype, tuple(extra) + tuple(more))
+
+    def chat_unauthenticated(self, extra=()):
+        return (401, json.dumps({"error": {
+            "code": 401, "message": "Request had invalid authentication "
+            "credentials. Expected OAuth 2 access token, login cookie or "
+            "other valid authentication credential.",
+            "status": "UNAUTHENTICATED"}}), None, tuple(extra))
+
     def chat(self, rec, key_ok=False):
         """POST .../chat/completions: echo the last user message."""
         def api_error(status, message, code_name):
@@ -777,10 +946,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if not key_ok and not (auth.startswith("Bearer ")
                                and self.server.state.token_valid(auth[7:])):
-            return api_error(401, "Request had invalid authentication "
-                             "credentials. Expected OAuth 2 access token, "
-                             "login cookie or other valid authentication "
-                             "credential.", "UNAUTHENTICATED")
+            return self.chat_unauthenticated()
         req = rec.get("json")
         msgs = req.get("messages") if isinstance(req, dict) else None
         if not isinstance(msgs, list):
@@ -817,17 +983,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         created, model = int(time.time()), req.get("model", "mock")
 
         def event(delta, finish=None):
-            return "data: %s\n\n" % json.dumps({
-                "id": cid, "object": "chat.completion.chunk",
-                "created": created, "model": model,
-                "choices": [{"index": 0, "delta": delta,
-                             "finish_reason": finish}]})
+            return {"id": cid, "object": "chat.completion.chunk",
+                    "created": created, "model": model,
+                    "choices": [{"index": 0, "delta": delta,
+                                 "finish_reason": finish}]}
         words = reply.split(" ")
-        body = event({"role": "assistant", "content": ""})
+        events = [event({"role": "assistant", "content": ""})]
         for i, w in enumerate(words):
-            body += event({"content": w if i == 0 else " " + w})
-        body += event({}, "stop") + "data: [DONE]\n\n"
-        return (200, body, "text/event-stream; charset=utf-8", ())
+            events.append(event({"content": w if i == 0 else " " + w}))
+        events += [event({}, "stop"), None]
+        return (200, SSE(events), "text/event-stream; charset=utf-8", ())
 
     def token_control(self, rec, path):
         """POST /_mock/check and /_mock/revoke, for other test servers."""
@@ -836,6 +1001,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         form = rec.get("form") or {}
         token = form.get("token")
         state = self.server.state
+        if path == "/_mock/issue":
+            try:
+                life = float(form.get("lifetime", 3599))
+            except (TypeError, ValueError):
+                return (400, "lifetime=SECONDS\n", "text/plain", ())
+            token = state.issue(life)
+            rec["issued"] = token
+            return (200, token + "\n", "text/plain", ())
         if path == "/_mock/check":
             if isinstance(token, str) and state.token_valid(token):
                 return (200, "valid\n", "text/plain", ())
@@ -852,6 +1025,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
+    request_queue_size = 1024       # listen backlog: 256+ streams at once
 
     def __init__(self, state, scheme, tls=None):
         self.state, self.scheme, self.tls = state, scheme, tls
