@@ -619,3 +619,132 @@ mock_tls_errors() {
 		echo 0
 	fi
 }
+
+# -- the broker: vtoken serve ---------------------------------------------------
+#
+# serve_setup [PROJECT]: the mock (started if it is not) and a service
+#     account it knows in GOOGLE_APPLICATION_CREDENTIALS ($T/sa.json); sets
+#     SERVE_SA, SERVE_BASE (the mock's OpenAI-compatible base URL for
+#     PROJECT in us-central1) and SERVE_CHAT (the chat path under it).
+# serve_start [ARGS...]: start `vtoken serve ARGS` in the background,
+#     stderr appended to $SERVE_ERR ($T/serve.err), and wait for its state
+#     file (SERVE_STATE, for profile $SERVE_PROFILE, default "default");
+#     sets SERVE_PID, SERVE_URL (openai_base_url), SERVE_LISTEN and
+#     SERVE_KEY (api_key).  Status 1, with the broker's stderr as TAP
+#     comments, if it exits or no state file comes within 10 s (scaled).
+#     Brokers still running at exit are killed (TERM, then KILL).
+# serve_stop [SIGNAL]: send SIGNAL (default TERM) and wait; its exit status
+#     in SERVE_STATUS (124 if it did not exit within 15 s, scaled: killed).
+# serve_env: export OPENAI_API_KEY and OPENAI_BASE_URL for the broker.
+# serve_requests: the broker's request log lines ("vtoken: request ...").
+# sc ARGS...: tests/mock/serveclient.py ARGS: stdout in $T/sc.out, stderr
+#     in $T/sc.err, exit status in SC_STATUS.
+# sc_get FIELD: a (dotted) field of the last sc output.
+# serve_gone [PID]: status 0 once PID (default SERVE_PID) has exited,
+#     waiting up to 15 s (scaled).
+
+SERVE_PID=
+SERVE_PIDS=
+SERVE_ERR=$T/serve.err
+SERVE_PROFILE=${SERVE_PROFILE:-default}
+
+serve_setup() {
+	[ -n "$MOCK_PID" ] || mock_start
+	trap 'serve_kill_all; mock_stop' EXIT
+	SERVE_SA=vt-serve@vt-test.iam.gserviceaccount.com
+	vt_key=$(gen_sa_key serve-sa)
+	mock_add_sa "$SERVE_SA" "$vt_key"
+	make_sa_file "$T/sa.json" "$SERVE_SA" "$vt_key" "$MOCK_URL/token" \
+	    "${1:-vt-serve}"
+	GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
+	export GOOGLE_APPLICATION_CREDENTIALS
+	SERVE_BASE=$MOCK_URL/v1/projects/${1:-vt-serve}/locations/us-central1/endpoints/openapi
+	SERVE_CHAT=/v1/projects/${1:-vt-serve}/locations/us-central1/endpoints/openapi/chat/completions
+}
+
+serve_start() {
+	SERVE_STATE=$XDG_RUNTIME_DIR/vtoken/serve-$SERVE_PROFILE.json
+	rm -f "$SERVE_STATE"
+	echo "\$ vtoken serve $*" >>"$SERVE_ERR"
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	${VTOKEN_TEST_WRAPPER-} "$VTOKEN" serve "$@" </dev/null \
+	    >>"$T/serve.out" 2>>"$SERVE_ERR" &
+	SERVE_PID=$!
+	SERVE_PIDS="$SERVE_PIDS $SERVE_PID"
+	trap 'serve_kill_all; mock_stop' EXIT
+	vt_end=$(($(now_ms) + $(scaled_ms 10000)))
+	while [ ! -s "$SERVE_STATE" ]; do
+		if ! kill -0 "$SERVE_PID" 2>/dev/null ||
+		    [ "$(now_ms)" -gt "$vt_end" ]; then
+			diag "vtoken serve $* did not start:" "$(tail -n 20 "$SERVE_ERR")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	# Written by rename, so what is there is whole.
+	SERVE_URL=$(json_get "$SERVE_STATE" openai_base_url)
+	SERVE_LISTEN=$(json_get "$SERVE_STATE" listen)
+	SERVE_KEY=$(json_get "$SERVE_STATE" api_key)
+	return 0
+}
+
+serve_env() {
+	OPENAI_API_KEY=$SERVE_KEY
+	OPENAI_BASE_URL=$SERVE_URL
+	export OPENAI_API_KEY OPENAI_BASE_URL
+}
+
+serve_gone() {
+	vt_p=${1:-$SERVE_PID}
+	vt_end=$(($(now_ms) + $(scaled_ms 15000)))
+	while kill -0 "$vt_p" 2>/dev/null; do
+		[ "$(now_ms)" -lt "$vt_end" ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+serve_stop() {
+	SERVE_STATUS=
+	[ -n "$SERVE_PID" ] || return 0
+	kill "-${1:-TERM}" "$SERVE_PID" 2>/dev/null
+	if serve_gone "$SERVE_PID"; then
+		wait "$SERVE_PID" 2>/dev/null
+		SERVE_STATUS=$?
+	else
+		kill -KILL "$SERVE_PID" 2>/dev/null
+		wait "$SERVE_PID" 2>/dev/null
+		SERVE_STATUS=124
+	fi
+	SERVE_PID=
+}
+
+serve_kill_all() {
+	for vt_p in $SERVE_PIDS; do
+		kill -TERM "$vt_p" 2>/dev/null
+	done
+	for vt_p in $SERVE_PIDS; do
+		serve_gone "$vt_p" || kill -KILL "$vt_p" 2>/dev/null
+	done
+	SERVE_PIDS=
+}
+
+serve_requests() {
+	grep '^vtoken: request ' "$SERVE_ERR"
+}
+
+sc() {
+	"$PYTHON3" "$VT_SRCDIR/tests/mock/serveclient.py" "$@" \
+	    >"$T/sc.out" 2>"$T/sc.err"
+	SC_STATUS=$?
+	{
+		echo "\$ serveclient $* => $SC_STATUS"
+		sed 's/^/  out: /' "$T/sc.out" | cut -c1-2000
+		sed 's/^/  err: /' "$T/sc.err"
+	} >>"$T/sc.log"
+	return 0
+}
+
+sc_get() {
+	json_get "$T/sc.out" "$1"
+}

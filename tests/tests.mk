@@ -82,3 +82,9 @@ SH_TESTS += \
 	tests/t/t4200-single-flight.sh \
 	tests/t/t4300-refresh.sh
 EXTRA_DIST += tests/mock/locked-secrets.py
+
+# The broker (vtoken serve): the mock's chat faults first, then the broker
+# against it; t6050 is the long one (three 20-second token lifetimes).
+SH_TESTS += \
+	tests/t/t6000-serve-mock.sh
+EXTRA_DIST += tests/mock/serveclient.py

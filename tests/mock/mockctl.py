@@ -18,6 +18,13 @@ to quote JSON by hand.  Standard library only.
     mockctl.py user-file OUT CLIENT_ID CLIENT_SECRET REFRESH_TOKEN
         [TOKEN_URI [QUOTA_PROJECT]]
     mockctl.py json-get FILE FIELD            a field of a JSON document
+    mockctl.py where LOG FIELD VALUE [OUT]    OUT (default "time") of every
+        logged request whose FIELD (dotted, as for get) is VALUE (compared
+        as strings; JSON for non-strings), one line each
+    mockctl.py chat-summary LOG               the chat requests' record
+        (those with "token_valid"): {"requests", "valid", "invalid",
+        "tokens" (distinct Bearer tokens), "statuses" {status: count},
+        "min_ttl" (the least time a token had left on arrival)}
 
 Config and credential files are written atomically.  Every config change
 also bumps "serial", so the mock sees it as a new config even when the
@@ -116,6 +123,44 @@ def main(argv):
         except (IndexError, KeyError):
             return 1
         print(int((b - a) * 1000))
+    elif cmd == "where":
+        out = args[2] if len(args) > 2 else "time"
+        try:
+            with open(target) as f:
+                recs = [json.loads(line) for line in f]
+        except FileNotFoundError:
+            recs = []
+        for rec in recs:
+            try:
+                v = dig(rec, args[0])
+            except (KeyError, IndexError):
+                continue
+            if (v if isinstance(v, str) else json.dumps(v)) != args[1]:
+                continue
+            try:
+                show(dig(rec, out))
+            except (KeyError, IndexError):
+                print("")
+    elif cmd == "chat-summary":
+        try:
+            with open(target) as f:
+                recs = [json.loads(line) for line in f]
+        except FileNotFoundError:
+            recs = []
+        recs = [r for r in recs if "token_valid" in r]
+        tokens, statuses, ttls = set(), {}, []
+        for r in recs:
+            auth = r.get("headers", {}).get("authorization", "")
+            tokens.add(auth)
+            st = str(r.get("status"))
+            statuses[st] = statuses.get(st, 0) + 1
+            if r.get("token_ttl") is not None:
+                ttls.append(r["token_ttl"])
+        valid = sum(1 for r in recs if r["token_valid"])
+        print(json.dumps({"requests": len(recs), "valid": valid,
+                          "invalid": len(recs) - valid,
+                          "tokens": len(tokens), "statuses": statuses,
+                          "min_ttl": min(ttls) if ttls else None}))
     elif cmd == "json-get":
         try:
             with open(target) as f:
