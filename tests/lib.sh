@@ -640,6 +640,9 @@ mock_tls_errors() {
 # sc ARGS...: tests/mock/serveclient.py ARGS: stdout in $T/sc.out, stderr
 #     in $T/sc.err, exit status in SC_STATUS.
 # sc_get FIELD: a (dotted) field of the last sc output.
+# sc_key KEY ARGS...: sc ARGS with OPENAI_API_KEY=KEY for that call only
+#     (SC_STATUS is not kept).
+# sc_url URL ARGS...: the same with OPENAI_BASE_URL=URL.
 # serve_gone [PID]: status 0 once PID (default SERVE_PID) has exited,
 #     waiting up to 15 s (scaled).
 
@@ -648,6 +651,7 @@ SERVE_PIDS=
 SERVE_ERR=$T/serve.err
 SERVE_PROFILE=${SERVE_PROFILE:-default}
 
+# shellcheck disable=SC2120 # the argument is optional
 serve_setup() {
 	[ -n "$MOCK_PID" ] || mock_start
 	trap 'serve_kill_all; mock_stop' EXIT
@@ -704,6 +708,7 @@ serve_gone() {
 	return 0
 }
 
+# shellcheck disable=SC2120 # the argument is optional
 serve_stop() {
 	SERVE_STATUS=
 	[ -n "$SERVE_PID" ] || return 0
@@ -747,4 +752,22 @@ sc() {
 
 sc_get() {
 	json_get "$T/sc.out" "$1"
+}
+
+sc_key() {
+	(
+		OPENAI_API_KEY=$1
+		export OPENAI_API_KEY
+		shift
+		sc "$@"
+	)
+}
+
+sc_url() {
+	(
+		OPENAI_BASE_URL=$1
+		export OPENAI_BASE_URL
+		shift
+		sc "$@"
+	)
 }

@@ -86,5 +86,12 @@ EXTRA_DIST += tests/mock/locked-secrets.py
 # The broker (vtoken serve): the mock's chat faults first, then the broker
 # against it; t6050 is the long one (three 20-second token lifetimes).
 SH_TESTS += \
-	tests/t/t6000-serve-mock.sh
-EXTRA_DIST += tests/mock/serveclient.py
+	tests/t/t6000-serve-mock.sh \
+	tests/t/t6010-serve-state.sh \
+	tests/t/t6020-serve-access.sh \
+	tests/t/t6030-serve-retry.sh \
+	tests/t/t6040-serve-stream.sh \
+	tests/t/t6045-serve-exec.sh \
+	tests/t/t6046-serve-hup.sh \
+	tests/t/t6050-serve-headline.sh
+EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js

@@ -37,20 +37,20 @@ is "$(mock_get "$PA" token_valid)" true "and that the token was valid"
 like "$(mock_get "$PA" token_ttl)" '^(5[0-9]|60)\.' "and how long it had left"
 
 # An expired token is refused, and recorded as such.
-OPENAI_API_KEY=$(issue 1) sc req --path "$PA" --test-id fresh
+sc_key "$(issue 1)" req --path "$PA" --test-id fresh
 is "$(sc_get status)" 200 "a 1-second token works at once"
 sleep 1.2
-OPENAI_API_KEY=$(mock_get /_mock/issue issued) sc req --path "$PA" --test-id expired
+sc_key "$(mock_get /_mock/issue issued)" req --path "$PA" --test-id expired
 is "$(sc_get status)" 401 "and is refused once it has expired"
 is "$(mock_get "$PA" token_valid)" false "recorded as not valid"
 like "$(mock_get "$PA" token_ttl)" '^-' "with a negative time left"
-OPENAI_API_KEY=ya29.not-issued sc req --path "$PA"
+sc_key ya29.not-issued req --path "$PA"
 is "$(sc_get status)" 401 "a token it did not issue is refused"
 is "$(mock_get "$PA" token_ttl)" null "its time left is unknown"
 
 # Sequences: per location, restarting with the config.
 mock_set chat '{"faults": {"sequence": [503, 503, 200], "retry_after": "1"}}'
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	sc req --path "$PA"
 	printf '%s %s\n' "$(sc_get status)" "$(sc_get headers.retry-after)"
 done >"$T/seq"
@@ -82,7 +82,7 @@ is "$(mock_get "$PA" token_valid)" true "though it was valid"
 mock_set chat '{"interval": 0.3}'
 sc req --path "$PA" --stream --text "a b c"
 is "$(sc_get status)" 200 "a streamed reply"
-is "$(sc_get done)" true "ends with [DONE]"
+is "$(sc_get "done")" true "ends with [DONE]"
 is "$(sc_get content)" "mock reply: a b c" "the deltas make up the echo"
 is "$(sc_get headers.transfer-encoding)" chunked "in chunked encoding"
 "$PYTHON3" - "$T/sc.out" >"$T/pace" <<'EOF'
@@ -105,14 +105,14 @@ is "$(sc_get status)" 200 "reset_after: the reply begins"
 like "$(sc_get error)" 'ConnectionReset|IncompleteRead' "and is reset"
 n=$("$PYTHON3" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["events"]))' "$T/sc.out")
 is "$n" 2 "after 2 events"
-is "$(sc_get done)" false "without [DONE]"
+is "$(sc_get "done")" false "without [DONE]"
 is "$(mock_get "$PA" fault)" reset "recorded as a reset"
 mock_set chat '{"faults": {"sequence": ["reset", 200]}}'
 sc req --path "$PA" --stream
 n=$("$PYTHON3" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["events"]))' "$T/sc.out")
-is "$(sc_get done)/$n" false/1 "sequence entry reset: cut after the first event"
+is "$(sc_get "done")/$n" false/1 "sequence entry reset: cut after the first event"
 sc req --path "$PA" --stream
-is "$(sc_get done)" true "the next one is whole"
+is "$(sc_get "done")" true "the next one is whole"
 
 # Many streams at once: the listen backlog and threads hold.
 mock_set chat '{"interval": 0.1}'
