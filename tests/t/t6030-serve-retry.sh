@@ -155,13 +155,26 @@ serve_stop
 is "$SERVE_STATUS" 0 "SIGTERM: exit 0"
 
 # -- failover: --location A,B --------------------------------------------------------
-# The base URL is computed per location: the mock's chat path carries
-# /locations/L/, so its record shows which location a request reached.
+# The base URL is computed per location, so the test needs vtoken to put
+# the mock in place of Vertex's host for every location: the test-only
+# variable VTOKEN_TEST_VERTEX_ENDPOINT (the mock's chat path carries
+# /locations/L/, so its record shows which location a request reached).
+# Checked first with `vtoken env`, so that nothing can go to Google.
+
+VTOKEN_TEST_VERTEX_ENDPOINT=$MOCK_URL
+export VTOKEN_TEST_VERTEX_ENDPOINT
+vt env --project vt-serve --location loc-a --shell json
+if [ "$VT_STATUS" -ne 0 ] ||
+    ! printf '%s\n' "$VT_OUT" | grep -qF "\"$MOCK_URL/v1/projects/vt-serve/locations/loc-a/"; then
+	skip "vtoken has no test hook to put the mock in place of Vertex's host (VTOKEN_TEST_VERTEX_ENDPOINT)" 13
+	unset VTOKEN_TEST_VERTEX_ENDPOINT
+	done_testing
+fi
 
 mock_set chat '{"locations": {"loc-a": {"status": 429, "retry_after": "1"}}}'
 mock_log_clear
-serve_start --base-url "$MOCK_URL/v1/projects/vt-serve/locations/loc-a/endpoints/openapi" \
-    --location loc-a,loc-b || bail_out "the broker did not start"
+serve_start --project vt-serve --location loc-a,loc-b ||
+    bail_out "the broker did not start"
 serve_env
 sc req --test-id f1 --text failover
 is "$(sc_get status)" 200 "location A answers 429: the client gets 200"
@@ -186,7 +199,8 @@ is "$(sc_get status)" 429 "429 everywhere: the client gets the last 429"
 is "$(ntries f4)" 6 "after 3 attempts at each location"
 mock_set chat '{}'
 sc req --test-id f5
-is "$(tries f5 location)" loc-a "A is back: requests go to A first again"
+is "$(sc_get status)" 200 "A answers again"
+is "$(tries f5 location)" loc-a "requests go to A first again"
 serve_stop
 is "$SERVE_STATUS" 0 "SIGTERM: exit 0"
 
