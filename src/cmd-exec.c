@@ -27,6 +27,8 @@
 #include "keyring.h"
 #include "log.h"
 #include "secret.h"
+#include "serve-cmd.h"
+#include "settings.h"
 
 /* setenv, or a message saying which variable could not be set. */
 static int
@@ -61,6 +63,13 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	struct cmd_env	 ev;
 	int		 r, e;
 
+	if (args->serve)
+		return serve_exec(ctx, args);
+	if (strchr(ctx->location.value, ',') != NULL)
+		return vt_err(setting_bad_code(&ctx->location), "a list of "
+		    "locations (from %s) is for 'exec --serve' only",
+		    ctx->location.origin);
+
 	/* env's variables, named as env names them (key_var, url_var). */
 	if ((r = cmd_env_vars(ctx, NULL, NULL, NULL, 0, NULL, &ev)) != 0)
 		return r;
@@ -91,9 +100,9 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 
 const struct cmd_entry cmd_exec_entry = {
 	.name = "exec",
-	.usage = "[--] command [argument ...]",
+	.usage = "[--serve] [--] command [argument ...]",
 	.summary = "Run a command with the variables of env set.",
-	.options = 0,
+	.options = CMDOPT_SERVE,
 	.flags = CMD_F_ARGV,
 	.min_args = 1,
 	.max_args = -1,

@@ -27,6 +27,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_token_entry,
 	&cmd_env_entry,
 	&cmd_exec_entry,
+	&cmd_serve_entry,
 	&cmd_header_entry,
 	&cmd_refresh_entry,
 	&cmd_status_entry,
@@ -167,6 +168,25 @@ cmd_env_check_url(struct vt_ctx *ctx, const enum shell *sh, const char *url)
 }
 
 int
+cmd_env_names(struct vt_ctx *ctx, const char *key_opt, const char *url_opt,
+    const char **key_var, const char **url_var)
+{
+	int	r;
+
+	if ((r = cmd_env_name(ctx, key_opt, "--key-var", "key_var",
+	    CMD_ENV_KEY_VAR, key_var)) != 0 ||
+	    (r = cmd_env_name(ctx, url_opt, "--url-var", "url_var",
+	    CMD_ENV_URL_VAR, url_var)) != 0)
+		return r;
+	if (strcmp(*key_var, *url_var) == 0 ||
+	    strcmp(*key_var, CMD_ENV_EXPIRES_VAR) == 0 ||
+	    strcmp(*url_var, CMD_ENV_EXPIRES_VAR) == 0)
+		return vt_err(VT_ERR_USAGE, "the variable names must differ "
+		    "(%s, %s, %s)", *key_var, *url_var, CMD_ENV_EXPIRES_VAR);
+	return 0;
+}
+
+int
 cmd_env_vars(struct vt_ctx *ctx, const enum shell *sh, const char *key_opt,
     const char *url_opt, int unset, const struct token *have,
     struct cmd_env *ev)
@@ -176,16 +196,9 @@ cmd_env_vars(struct vt_ctx *ctx, const enum shell *sh, const char *key_opt,
 	int		 r;
 
 	memset(ev, 0, sizeof *ev);
-	if ((r = cmd_env_name(ctx, key_opt, "--key-var", "key_var",
-	    CMD_ENV_KEY_VAR, &key_var)) != 0 ||
-	    (r = cmd_env_name(ctx, url_opt, "--url-var", "url_var",
-	    CMD_ENV_URL_VAR, &url_var)) != 0)
+	if ((r = cmd_env_names(ctx, key_opt, url_opt, &key_var, &url_var)) !=
+	    0)
 		return r;
-	if (strcmp(key_var, url_var) == 0 ||
-	    strcmp(key_var, CMD_ENV_EXPIRES_VAR) == 0 ||
-	    strcmp(url_var, CMD_ENV_EXPIRES_VAR) == 0)
-		return vt_err(VT_ERR_USAGE, "the variable names must differ "
-		    "(%s, %s, %s)", key_var, url_var, CMD_ENV_EXPIRES_VAR);
 	ev->var[0].name = key_var;
 	ev->var[1].name = url_var;
 	ev->var[2].name = CMD_ENV_EXPIRES_VAR;

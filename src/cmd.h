@@ -20,6 +20,8 @@ struct token;
 #define CMDOPT_VARS	0x08	/* --key-var NAME, --url-var NAME */
 #define CMDOPT_ALL	0x10	/* --all */
 #define CMDOPT_WRITE	0x20	/* --write-env FILE, --write-token FILE */
+#define CMDOPT_SERVE	0x40	/* --serve */
+#define CMDOPT_SERVER	0x80	/* --no-openai, --rotate-key */
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
@@ -39,6 +41,9 @@ struct cmd_args {
 	int		 all;
 	const char	*write_env;
 	const char	*write_token;
+	int		 serve;		/* env, exec: the broker's variables */
+	int		 no_openai;
+	int		 rotate_key;
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };
@@ -61,6 +66,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_cache_entry;
 extern const struct cmd_entry cmd_env_entry;
 extern const struct cmd_entry cmd_refresh_entry;
+extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_git_credential_entry;
 extern const struct cmd_entry cmd_header_entry;
@@ -126,6 +132,10 @@ int	 cmd_env_vars(struct vt_ctx *ctx, const enum shell *sh,
 	    const char *key_opt, const char *url_opt, int unset,
 	    const struct token *have, struct cmd_env *ev);
 void	 cmd_env_release(struct cmd_env *ev);
+/* The two variable names: option, profile key (key_var, url_var) or
+ * OPENAI_API_KEY and OPENAI_BASE_URL; checked, and different. */
+int	 cmd_env_names(struct vt_ctx *ctx, const char *key_opt,
+	    const char *url_opt, const char **key_var, const char **url_var);
 /* cmd_env_vars rendered for shell sh into *text (secret_free it). */
 int	 cmd_env_render(struct vt_ctx *ctx, enum shell sh, const char *key_opt,
 	    const char *url_opt, int unset, const struct token *have,

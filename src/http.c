@@ -444,22 +444,6 @@ http_curl_tls_cert(CURLcode rc, const char *errbuf)
 	}
 }
 
-/* The CA bundle the user chose, or NULL for libcurl's default. */
-static const char *
-http_ca_bundle(void)
-{
-	const char	*v;
-
-	/*
-	 * libcurl itself reads neither variable.  SSL_CERT_FILE first:
-	 * CURL_CA_BUNDLE is often set system-wide to the default bundle,
-	 * while SSL_CERT_FILE is the usual way to name a private CA.
-	 */
-	if ((v = file_getenv("SSL_CERT_FILE")) != NULL)
-		return v;
-	return file_getenv("CURL_CA_BUNDLE");
-}
-
 /* Append a header line; libcurl copies it. */
 static struct curl_slist *
 http_slist_add(struct curl_slist *list, const char *line)

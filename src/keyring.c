@@ -99,6 +99,13 @@ keyring_bus(void)
 	return bus;
 }
 
+int
+keyring_env_ours(const char *entry)
+{
+	return kr_set_env && strncmp(entry, "DBUS_SESSION_BUS_ADDRESS=",
+	    25) == 0;
+}
+
 void
 keyring_env_restore(void)
 {

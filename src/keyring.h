@@ -32,6 +32,8 @@ int	 keyring_bus(void);
  * vtoken got.
  */
 void	 keyring_env_restore(void);
+/* 1 if the environ entry ("NAME=value") is the variable vtoken set. */
+int	 keyring_env_ours(const char *entry);
 
 /* The collection tokens go to ("session" or "default"); NULL if closed. */
 const char *keyring_collection(void);

@@ -94,6 +94,18 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_note(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (log_verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	log_vprint("", fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list	ap;
@@ -117,7 +129,8 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* log_info (level 1) or log_debug (2), for the modules (mod-host.h). */
+/* log_error (-1), log_note (0), log_info (1) or log_debug (2), for the
+ * modules (mod-host.h). */
 void
 log_vmsg(int level, const char *fmt, va_list ap)
 {

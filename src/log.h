@@ -22,6 +22,8 @@ int	 log_level(void);
 void	 log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vtoken: warning: ..." unless quiet. */
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vtoken: ..." unless quiet: what a daemon reports as it goes. */
+void	 log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vtoken: ..." at level >= 1 (-v). */
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "vtoken: debug: ..." at level >= 2 (-vv). */
@@ -37,7 +39,10 @@ int	 vt_err(int code, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 vt_verr(int code, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
-/* log_info (level 1) or log_debug (level 2) with a va_list. */
+/*
+ * With a va_list: log_error (level -1), log_note (0), log_info (1) or
+ * log_debug (2).
+ */
 void	 log_vmsg(int level, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 /* The recorded message, or NULL. */

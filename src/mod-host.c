@@ -31,6 +31,26 @@ log_level(void)
 }
 
 void
+log_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	host->log_vmsg(-1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_note(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	host->log_vmsg(0, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list	ap;

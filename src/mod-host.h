@@ -29,7 +29,7 @@ struct cache_entry;
 struct vt_host_api {
 	int	  version;
 	int	(*log_level)(void);
-	/* level 1: log_info, 2: log_debug. */
+	/* level -1: log_error, 0: log_note, 1: log_info, 2: log_debug. */
 	void	(*log_vmsg)(int level, const char *fmt, va_list ap);
 	int	(*vt_verr)(int code, const char *fmt, va_list ap);
 	void	(*secret_wipe)(void *p, size_t len);

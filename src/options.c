@@ -36,6 +36,9 @@ enum {
 	OPT_ALL,
 	OPT_WRITE_ENV,
 	OPT_WRITE_TOKEN,
+	OPT_SERVE,
+	OPT_NO_OPENAI,
+	OPT_ROTATE_KEY,
 	OPT_SETTING = 512,		/* + row index */
 	OPT_SETTING_ALT = 512 + SETTINGS_MAX	/* + row index */
 };
@@ -54,6 +57,9 @@ static const struct option options_fixed[] = {
 	{ "all",		no_argument,	   NULL, OPT_ALL },
 	{ "write-env",		required_argument, NULL, OPT_WRITE_ENV },
 	{ "write-token",	required_argument, NULL, OPT_WRITE_TOKEN },
+	{ "serve",		no_argument,	   NULL, OPT_SERVE },
+	{ "no-openai",		no_argument,	   NULL, OPT_NO_OPENAI },
+	{ "rotate-key",		no_argument,	   NULL, OPT_ROTATE_KEY },
 };
 
 /* getopt's list: options_fixed and every row's option(s). */
@@ -128,6 +134,9 @@ static const struct {
 	{ OPT_ALL,	CMDOPT_ALL,	"--all" },
 	{ OPT_WRITE_ENV, CMDOPT_WRITE,	"--write-env" },
 	{ OPT_WRITE_TOKEN, CMDOPT_WRITE, "--write-token" },
+	{ OPT_SERVE,	CMDOPT_SERVE,	"--serve" },
+	{ OPT_NO_OPENAI, CMDOPT_SERVER,	"--no-openai" },
+	{ OPT_ROTATE_KEY, CMDOPT_SERVER, "--rotate-key" },
 };
 
 /* The word getopt stopped at, for messages. */
@@ -173,6 +182,15 @@ options_set_cmd(struct cmd_args *args, int id, const char *arg, int *used)
 		break;
 	case OPT_WRITE_TOKEN:
 		args->write_token = arg;
+		break;
+	case OPT_SERVE:
+		args->serve = 1;
+		break;
+	case OPT_NO_OPENAI:
+		args->no_openai = 1;
+		break;
+	case OPT_ROTATE_KEY:
+		args->rotate_key = 1;
 		break;
 	}
 }

@@ -60,7 +60,7 @@ retry_jitter(void)
  * those of the unscaled waits.  Read once; ignored when not set-uid-safe
  * (secure_getenv) or not such a number.
  */
-static double
+double
 retry_scale(void)
 {
 	static double	 scale = -1.0;

@@ -17,5 +17,7 @@ double	 retry_backoff(int next);
  * only, scaled by VTOKEN_TEST_BACKOFF_SCALE (retry.c says how).
  */
 void	 retry_sleep(double secs);
+/* The factor retry_sleep() applies: 1, or VTOKEN_TEST_BACKOFF_SCALE. */
+double	 retry_scale(void);
 
 #endif /* VTOKEN_RETRY_H */

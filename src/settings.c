@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "options.h"
+#include "serve-cmd.h"
 #include "settings.h"
 #include "vertex.h"
 #include "xmalloc.h"
@@ -37,6 +38,7 @@ static int check_no_cache(struct vt_ctx *, const struct setting *);
 static int check_min_ttl(struct vt_ctx *, const struct setting *);
 static int check_lifetime(struct vt_ctx *, const struct setting *);
 static int check_universe(struct vt_ctx *, const struct setting *);
+static int check_listen(struct vt_ctx *, const struct setting *);
 
 /* In the order of --help; the profile row must come first. */
 const struct setting_def settings_table[] = {
@@ -107,6 +109,11 @@ const struct setting_def settings_table[] = {
 	{ .name = "lifetime", .option = "lifetime", .arg = "DURATION",
 	  .key = "lifetime", .offset = AT(lifetime), .check = check_lifetime,
 	  .help = "life of impersonated tokens (IAM default 1h)" },
+	{ .name = "listen", .option = "listen", .arg = "ADDR",
+	  .key = "listen", .def = "127.0.0.1:0", .offset = AT(listen),
+	  .check = check_listen,
+	  .help = "serve: 127.0.0.1:PORT (default: a free port),\n"
+	  "[::1]:PORT, localhost:PORT or unix:PATH" },
 	{ .name = "universe_domain", .env = { "GOOGLE_CLOUD_UNIVERSE_DOMAIN" },
 	  .key = "universe_domain", .offset = AT(universe_domain),
 	  .check = check_universe },
@@ -117,6 +124,8 @@ const struct setting_def settings_table[] = {
 	  .offset = SETTING_PROFILE_ONLY },
 	{ .name = "key_var", .key = "key_var", .offset = SETTING_PROFILE_ONLY },
 	{ .name = "url_var", .key = "url_var", .offset = SETTING_PROFILE_ONLY },
+	{ .name = "max_body", .key = "max_body",
+	  .offset = SETTING_PROFILE_ONLY },
 };
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
 
@@ -463,11 +472,36 @@ check_project(struct vt_ctx *ctx, const struct setting *s)
 static int
 check_location(struct vt_ctx *ctx, const struct setting *s)
 {
-	(void)ctx;
-	if (!vertex_valid_location(s->value))
+	char	*list, *rest, *loc;
+	int	 ok = 1, n = 0;
+
+	/* The broker takes a list, in failover order. */
+	list = rest = xstrdup(s->value);
+	while (ok && (loc = strsep(&rest, ",")) != NULL) {
+		ok = vertex_valid_location(loc);
+		n++;
+	}
+	free(list);
+	if (!ok)
 		return vt_err(setting_bad_code(s), "invalid location '%s' "
 		    "(from %s): expected a region such as us-central1, or "
 		    "global", s->value, s->origin);
+	if (n > 1 && strcmp(ctx->command, "serve") != 0 &&
+	    strcmp(ctx->command, "exec") != 0)
+		return vt_err(setting_bad_code(s), "a list of locations "
+		    "(from %s) is for 'vtoken serve' only", s->origin);
+	return 0;
+}
+
+static int
+check_listen(struct vt_ctx *ctx, const struct setting *s)
+{
+	(void)ctx;
+	if (!serve_listen_valid(s->value))
+		return vt_err(setting_bad_code(s), "invalid listen address "
+		    "'%s' (from %s): expected 127.0.0.1:PORT, [::1]:PORT, "
+		    "localhost:PORT or unix:/PATH (loopback only)", s->value,
+		    s->origin);
 	return 0;
 }
 

@@ -217,3 +217,18 @@ http_url_is_loopback(const char *url)
 	g_free(host);
 	return loop;
 }
+
+const char *
+http_ca_bundle(void)
+{
+	const char	*v;
+
+	/*
+	 * libcurl itself reads neither variable.  SSL_CERT_FILE first:
+	 * CURL_CA_BUNDLE is often set system-wide to the default bundle,
+	 * while SSL_CERT_FILE is the usual way to name a private CA.
+	 */
+	if ((v = file_getenv("SSL_CERT_FILE")) != NULL)
+		return v;
+	return file_getenv("CURL_CA_BUNDLE");
+}

@@ -47,4 +47,10 @@ int	 http_metadata_host(const char *host);
  */
 int	 http_url_host(const char *url, const char *what, char **host);
 
+/*
+ * The CA bundle the user chose (SSL_CERT_FILE, CURL_CA_BUNDLE), or NULL
+ * for libcurl's default: the same for every request vtoken makes.
+ */
+const char *http_ca_bundle(void);
+
 #endif /* VTOKEN_URL_H */

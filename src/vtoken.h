@@ -137,6 +137,7 @@ struct vt_ctx {
 	struct setting	 lifetime;	/* of impersonated tokens */
 	struct setting	 universe_domain; /* the universe the user trusts */
 	struct setting	 no_cache_opt;	/* --no-cache */
+	struct setting	 listen;	/* serve: ADDR or unix:PATH */
 	/* Set when an API key was chosen (or --gemini): the Gemini API. */
 	int		 gemini;
 	enum backend	 backend_kind;	/* backend, parsed */

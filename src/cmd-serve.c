@@ -1,0 +1,706 @@
+/*
+ * cmd-serve.c: `vtoken serve`, the token broker (PRODUCT.md, "The
+ * broker"), and the program's half of it: the listening socket, the local
+ * key, the state file, and the hooks through which the vtoken-serve
+ * module (mod-serve.h) gets tokens from the same resolution and cache as
+ * every other command.  `exec --serve` and `env --serve` use it too.
+ *
+ * Files, in $XDG_RUNTIME_DIR/vtoken (else the cache directory), 0600 in
+ * a 0700 directory, written by rename: serve-PROFILE.key, the local key,
+ * which outlives the broker so that a restart does not break clients;
+ * serve-PROFILE.json, the state, while the broker runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "vtoken.h"
+#include "cache.h"
+#include "cmd.h"
+#include "conf.h"
+#include "file.h"
+#include "keyring.h"
+#include "log.h"
+#include "module.h"
+#include "mod-serve.h"
+#include "options.h"
+#include "resolve.h"
+#include "secret.h"
+#include "serve-cmd.h"
+#include "settings.h"
+#include "source.h"
+#include "url.h"
+#include "xmalloc.h"
+
+#define SERVE_KEY_PREFIX	"vtk-"
+#define SERVE_KEY_BYTES		32
+#define SERVE_MAX_BODY		(32 * 1024 * 1024)
+
+extern char **environ;
+
+/* What the hooks work with: the run's context and its credential. */
+struct serve_host {
+	struct vt_ctx	*ctx;
+	struct source	*src;
+	struct serve_listen *ln;
+	const char	*key;
+	int		 private;	/* exec --serve: no files */
+	char		*state_path;	/* written by ready() */
+};
+
+/* --- the runtime directory and the key -------------------------------- */
+
+static int
+serve_dir_open(int create, int *dfd, char **pathp)
+{
+	char	*path;
+	int	 bad;
+
+	if ((path = file_xdg_dir("XDG_RUNTIME_DIR", NULL)) == NULL &&
+	    (path = cache_file_dir()) == NULL)
+		return vt_err(VT_ERR_CONFIG, "no directory for the broker's "
+		    "files: set XDG_RUNTIME_DIR or HOME");
+	bad = file_dir_open(path, create ? FILE_MKDIR | FILE_PARENTS : 0, dfd);
+	if (bad == FILE_BAD_ERRNO && !create && errno == ENOENT) {
+		free(path);
+		return 1;
+	}
+	if (bad != FILE_OK) {
+		char why[128];
+
+		snprintf(why, sizeof why, "%s", bad == FILE_BAD_ERRNO ||
+		    bad == FILE_BAD_MKDIR ? strerror(errno) :
+		    "it is not a private directory of this user");
+		free(path);
+		return vt_err(VT_ERR_CONFIG, "cannot use the broker's "
+		    "directory: %s", why);
+	}
+	if (pathp != NULL)
+		*pathp = path;
+	else
+		free(path);
+	return 0;
+}
+
+/* The profile as part of a file name. */
+static int
+serve_file_name(const struct vt_ctx *ctx, const char *ext, char **out)
+{
+	const char	*p = ctx->profile.value, *c;
+
+	for (c = p; *c != '\0'; c++)
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' &&
+		    *c != '.')
+			break;
+	if (*p == '\0' || *p == '.' || *c != '\0')
+		return vt_err(VT_ERR_CONFIG, "profile name '%s' cannot name "
+		    "the broker's files: use letters, digits, '-', '_', '.'",
+		    p);
+	*out = xasprintf("serve-%s.%s", p, ext);
+	return 0;
+}
+
+int
+serve_key_valid(const char *key)
+{
+	size_t	i, n = strlen(SERVE_KEY_PREFIX);
+
+	if (strncmp(key, SERVE_KEY_PREFIX, n) != 0 ||
+	    strlen(key) != n + 43)
+		return 0;
+	for (i = n; key[i] != '\0'; i++)
+		if (!g_ascii_isalnum(key[i]) && key[i] != '-' && key[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* A new key: 32 random bytes, base64url without padding. */
+static int
+serve_key_new(char **out)
+{
+	unsigned char	 raw[SERVE_KEY_BYTES];
+	gchar		*b64;
+	char		*p;
+
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return vt_err(VT_ERR_INTERNAL, "cannot make a key: getrandom: "
+		    "%s", strerror(errno));
+	b64 = g_base64_encode(raw, sizeof raw);
+	secret_wipe(raw, sizeof raw);
+	for (p = b64; *p != '\0'; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	b64[strcspn(b64, "=")] = '\0';
+	*out = xasprintf("%s%s", SERVE_KEY_PREFIX, b64);
+	secret_free(b64);
+	return 0;
+}
+
+/* Read a small private file of ours from dfd: 0, 1 missing, VT_ERR_*. */
+static int
+serve_read_private(int dfd, const char *name, char **buf, size_t *cap)
+{
+	size_t	len;
+	int	fd, bad;
+
+	*buf = NULL;
+	if ((fd = file_open_read(dfd, name, FILE_NOFOLLOW)) == -1)
+		return errno == ENOENT ? 1 : vt_err(VT_ERR_CONFIG, "cannot "
+		    "read %s: %s", name, strerror(errno));
+	if ((bad = file_check(fd, FILE_PRIVATE, NULL)) != FILE_OK) {
+		close(fd);
+		return vt_err(VT_ERR_CONFIG, "refusing %s: it is not a "
+		    "private file of this user", name);
+	}
+	if (file_read_fd(fd, 4096, buf, &len, cap) == -1) {
+		close(fd);
+		return vt_err(VT_ERR_CONFIG, "cannot read %s: %s", name,
+		    strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+/* The profile's key: kept from the last start unless rotate. */
+static int
+serve_key_load(struct vt_ctx *ctx, int rotate, char **key)
+{
+	char	*name = NULL, *buf = NULL;
+	size_t	 cap = 0;
+	int	 dfd = -1, r;
+
+	*key = NULL;
+	if ((r = serve_file_name(ctx, "key", &name)) != 0 ||
+	    (r = serve_dir_open(1, &dfd, NULL)) != 0)
+		goto out;
+	if (!rotate && (r = serve_read_private(dfd, name, &buf, &cap)) < 0)
+		goto out;
+	if (!rotate && buf != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (serve_key_valid(buf)) {
+			*key = xstrdup(buf);
+			r = 0;
+			goto out;
+		}
+		log_warn("%s does not hold a key; making a new one", name);
+	}
+	if ((r = serve_key_new(key)) != 0)
+		goto out;
+	{
+		char *line = xasprintf("%s\n", *key);
+
+		if (file_replace_at(dfd, name, line, strlen(line)) == -1)
+			r = vt_err(VT_ERR_CONFIG, "cannot write %s: %s", name,
+			    strerror(errno));
+		secret_free(line);
+	}
+	if (r == 0)
+		log_info("a new key in %s", name);
+out:
+	if (buf != NULL)
+		secret_freezero(buf, cap);
+	if (dfd != -1)
+		close(dfd);
+	free(name);
+	if (r != 0) {
+		secret_free(*key);
+		*key = NULL;
+	}
+	return r;
+}
+
+/* --- the state file --------------------------------------------------- */
+
+static int
+serve_pid_alive(long pid)
+{
+	return pid > 0 && pid <= INT_MAX && (kill((pid_t)pid, 0) == 0 ||
+	    errno == EPERM);
+}
+
+int
+serve_state_read(struct vt_ctx *ctx, struct serve_state *st)
+{
+	json_object	*o = NULL, *v;
+	char		*name = NULL, *buf = NULL;
+	size_t		 cap = 0;
+	int		 dfd = -1, r;
+
+	memset(st, 0, sizeof *st);
+	if ((r = serve_file_name(ctx, "json", &name)) != 0 ||
+	    (r = serve_dir_open(0, &dfd, NULL)) < 0 ||
+	    (r == 0 && (r = serve_read_private(dfd, name, &buf, &cap)) < 0))
+		goto out;
+	if (r == 0 && (o = json_tokener_parse(buf)) != NULL &&
+	    json_object_object_get_ex(o, "pid", &v) &&
+	    serve_pid_alive(json_object_get_int64(v)) &&
+	    json_object_object_get_ex(o, "openai_base_url", &v) &&
+	    (st->base_url = xstrdup(json_object_get_string(v))) != NULL &&
+	    json_object_object_get_ex(o, "api_key", &v) &&
+	    serve_key_valid(json_object_get_string(v))) {
+		st->key = xstrdup(json_object_get_string(v));
+		if (json_object_object_get_ex(o, "metadata_host", &v))
+			st->metadata_host = xstrdup(json_object_get_string(v));
+		r = 0;
+		goto out;
+	}
+	free(st->base_url);
+	st->base_url = NULL;
+	r = vt_err(VT_ERR_CONFIG, "no broker runs for profile '%s': start "
+	    "one with 'vtoken serve'", ctx->profile.value);
+out:
+	if (o != NULL)
+		secret_json_put(o);
+	if (buf != NULL)
+		secret_freezero(buf, cap);
+	if (dfd != -1)
+		close(dfd);
+	free(name);
+	return r;
+}
+
+void
+serve_state_release(struct serve_state *st)
+{
+	free(st->base_url);
+	secret_free(st->key);
+	free(st->metadata_host);
+	memset(st, 0, sizeof *st);
+}
+
+static int
+serve_state_write(struct serve_host *h)
+{
+	json_object	*o;
+	const char	*text;
+	char		*name = NULL, *dir = NULL;
+	int		 dfd = -1, r;
+
+	if ((r = serve_file_name(h->ctx, "json", &name)) != 0 ||
+	    (r = serve_dir_open(1, &dfd, &dir)) != 0)
+		goto out;
+	o = json_object_new_object();
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "listen", json_object_new_string(
+	    h->ln->name));
+	json_object_object_add(o, "openai_base_url", json_object_new_string(
+	    h->ln->base_url));
+	json_object_object_add(o, "api_key", json_object_new_string(h->key));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (file_replace_at(dfd, name, text, strlen(text)) == -1)
+		r = vt_err(VT_ERR_CONFIG, "cannot write %s/%s: %s", dir, name,
+		    strerror(errno));
+	else
+		h->state_path = xasprintf("%s/%s", dir, name);
+	secret_json_put(o);
+out:
+	if (dfd != -1)
+		close(dfd);
+	free(dir);
+	free(name);
+	return r;
+}
+
+/* Refuse to start a second broker for the profile. */
+static int
+serve_state_check(struct vt_ctx *ctx)
+{
+	struct serve_state	st;
+
+	if (serve_state_read(ctx, &st) != 0) {
+		vt_err_clear();
+		return 0;
+	}
+	serve_state_release(&st);
+	return vt_err(VT_ERR_CONFIG, "a broker for profile '%s' runs "
+	    "already; 'vtoken env --serve' prints its variables",
+	    ctx->profile.value);
+}
+
+/* --- upstream ---------------------------------------------------------- */
+
+static void
+serve_upstream_release(struct serve_upstream *up)
+{
+	xstrv_free(up->base_url);
+	free(up->quota_project);
+	memset(up, 0, sizeof *up);
+}
+
+/* Each location's base URL (failover order) and the quota project. */
+static int
+serve_upstream_build(struct vt_ctx *ctx, struct source **src,
+    struct serve_upstream *up)
+{
+	char	*locs = NULL, *loc, *rest, *saved, *url;
+	size_t	 n = 0, len;
+	int	 r;
+
+	memset(up, 0, sizeof *up);
+	if ((r = resolve_credentials(ctx, src)) != 0 ||
+	    (r = resolve_project(ctx, *src)) != 0)
+		return r;
+	saved = ctx->location.value;
+	locs = xstrdup(saved);
+	for (rest = locs; (loc = strsep(&rest, ",")) != NULL; ) {
+		ctx->location.value = loc;
+		r = resolve_base_url(ctx, &url);
+		ctx->location.value = saved;
+		if (r != 0)
+			break;
+		if ((len = strlen(url)) > 0 && url[len - 1] == '/')
+			url[len - 1] = '\0';
+		up->base_url = xreallocarray(up->base_url, n + 2,
+		    sizeof *up->base_url);
+		up->base_url[n++] = url;
+		up->base_url[n] = NULL;
+		/* One explicit base URL is the same for every location. */
+		if (ctx->base_url.value != NULL || ctx->gemini)
+			break;
+	}
+	free(locs);
+	if (r == 0 && (*src)->quota_project_id != NULL)
+		up->quota_project = xstrdup((*src)->quota_project_id);
+	if (r != 0)
+		serve_upstream_release(up);
+	return r;
+}
+
+/* --- the hooks (the module's token thread calls them) ----------------- */
+
+static int
+serve_hook_mint(void *arg, int force, struct token *tok, char *err,
+    size_t errsz)
+{
+	struct serve_host	*h = arg;
+	struct vt_ctx		*ctx = h->ctx;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	ctx->deadline = vt_now_mono() + ctx->timeout_sec;
+	if (h->src == NULL && (r = resolve_credentials(ctx, &h->src)) != 0)
+		goto out;
+	if (force)
+		cache_forget(ctx, h->src);
+	r = cache_token(ctx, h->src, tok);
+out:
+	if (r != 0) {
+		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "cannot get a token");
+		vt_err_clear();
+	}
+	return r;
+}
+
+static int
+serve_hook_reload(void *arg, struct serve_upstream *up, char *err,
+    size_t errsz)
+{
+	struct serve_host	*h = arg;
+	struct vt_ctx		 nctx = { 0 };
+	struct source		*src = NULL;
+	int			 r;
+
+	nctx.command = h->ctx->command;
+	if ((r = options_resolve(&nctx, h->ctx->cli)) == 0 &&
+	    (r = serve_upstream_build(&nctx, &src, up)) == 0) {
+		source_free(h->src);
+		h->src = src;
+		ctx_release(h->ctx);
+		*h->ctx = nctx;
+		return 0;
+	}
+	snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+	    "cannot reload");
+	vt_err_clear();
+	source_free(src);
+	ctx_release(&nctx);
+	return r;
+}
+
+/* Tell systemd (Type=notify) that the broker serves. */
+static void
+serve_sd_notify(const char *msg)
+{
+	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
+	const char		*path = file_getenv("NOTIFY_SOCKET");
+	socklen_t		 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';	/* an abstract socket */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    len) == -1)
+		log_info("cannot notify systemd: %s", strerror(errno));
+	close(fd);
+}
+
+static int
+serve_hook_ready(void *arg)
+{
+	struct serve_host	*h = arg;
+	int			 r;
+
+	if (!h->private && (r = serve_state_write(h)) != 0)
+		return r;
+	if (!h->private) {
+		serve_sd_notify("READY=1");
+		log_note("serving profile '%s' at %s", h->ctx->profile.value,
+		    h->ln->base_url);
+	} else
+		log_info("serving at %s", h->ln->base_url);
+	return 0;
+}
+
+static const struct serve_hooks serve_hooks_table = {
+	.mint = serve_hook_mint,
+	.reload = serve_hook_reload,
+	.upstream_free = serve_upstream_release,
+	.ready = serve_hook_ready,
+};
+
+/* --- running the broker ----------------------------------------------- */
+
+static int
+serve_max_body(struct vt_ctx *ctx, size_t *out)
+{
+	const char		*v = config_get(ctx->config, "max_body");
+	char			*end;
+	unsigned long long	 n;
+
+	*out = SERVE_MAX_BODY;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n == 0 ||
+	    n > (unsigned long long)1 << 32)
+		return vt_err(VT_ERR_CONFIG, "invalid max_body '%s' in profile "
+		    "'%s': expected a number of bytes up to 4 GiB", v,
+		    ctx->profile.value);
+	*out = (size_t)n;
+	return 0;
+}
+
+int
+serve_run(struct vt_ctx *ctx, const struct serve_opts *opts,
+    struct serve_listen *ln, const char *key, pid_t child,
+    int *child_status)
+{
+	const struct vt_serve_api	*api;
+	const void			*p;
+	struct serve_host		 h = { 0 };
+	struct serve_hooks		 hooks = serve_hooks_table;
+	struct serve_config		 cfg = { 0 };
+	struct serve_result		 res;
+	int				 r;
+
+	h.ctx = ctx;
+	h.ln = ln;
+	h.key = key;
+	h.private = child > 0;
+	hooks.arg = &h;
+	cfg.fd = ln->fd;
+	cfg.unix_socket = ln->unix_socket;
+	cfg.hosts = ln->hosts;
+	cfg.key = key;
+	cfg.timeout_sec = ctx->timeout_sec;
+	cfg.openai = !opts->no_openai;
+	cfg.child = child;
+	if ((r = serve_max_body(ctx, &cfg.max_body)) != 0 ||
+	    (r = serve_upstream_build(ctx, &h.src, &cfg.up)) != 0 ||
+	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,
+	    &p)) != 0)
+		goto out;
+	api = p;
+	api->run(&cfg, &hooks, &res);
+	r = res.status;
+	if (child_status != NULL)
+		*child_status = res.child_status;
+out:
+	if (h.state_path != NULL) {
+		unlink(h.state_path);
+		free(h.state_path);
+	}
+	serve_upstream_release(&cfg.up);
+	source_free(h.src);
+	return r;
+}
+
+static int
+cmd_serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	struct serve_listen	 ln;
+	struct serve_opts	 opts = { 0 };
+	char			*key = NULL;
+	int			 r;
+
+	opts.no_openai = args->no_openai;
+	if ((r = serve_state_check(ctx)) != 0 ||
+	    (r = serve_listen_open(ctx, &ln)) != 0)
+		return r;
+	if ((r = serve_key_load(ctx, args->rotate_key, &key)) == 0)
+		r = serve_run(ctx, &opts, &ln, key, 0, NULL);
+	secret_free(key);
+	serve_listen_close(&ln);
+	return r;
+}
+
+/* --- exec --serve ------------------------------------------------------ */
+
+/* environ, with name=value set (replacing) for each of vars. */
+static char **
+serve_child_env(const struct env_var *vars, size_t n)
+{
+	char	**env;
+	size_t	  i, j, k = 0, len;
+
+	for (i = 0; environ[i] != NULL; i++)
+		;
+	env = xcalloc(i + n + 1, sizeof *env);
+	for (i = 0; environ[i] != NULL; i++) {
+		for (j = 0; j < n; j++) {
+			len = strlen(vars[j].name);
+			if (strncmp(environ[i], vars[j].name, len) == 0 &&
+			    environ[i][len] == '=')
+				break;
+		}
+		if (j == n && !keyring_env_ours(environ[i]))
+			env[k++] = xstrdup(environ[i]);
+	}
+	for (j = 0; j < n; j++)
+		if (vars[j].value != NULL)
+			env[k++] = xasprintf("%s=%s", vars[j].name,
+			    vars[j].value);
+	return env;
+}
+
+static void
+serve_child_env_free(char **env)
+{
+	size_t	i;
+
+	for (i = 0; env[i] != NULL; i++)
+		secret_free(env[i]);
+	free(env);
+}
+
+/*
+ * Start argv with env; the broker's threads do not exist yet.  An exec
+ * that fails comes back through a close-on-exec pipe as its errno.
+ */
+static int
+serve_spawn(char **argv, char **env, pid_t *pid)
+{
+	int	p[2], e = 0;
+	ssize_t	n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return vt_err(VT_ERR_INTERNAL, "pipe: %s", strerror(errno));
+	if ((*pid = fork()) == -1) {
+		e = errno;
+		close(p[0]);
+		close(p[1]);
+		return vt_err(VT_ERR_INTERNAL, "fork: %s", strerror(e));
+	}
+	if (*pid == 0) {
+		close(p[0]);
+		process_restore();
+		execvpe(argv[0], argv, env);
+		e = errno;
+		(void)!write(p[1], &e, sizeof e);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], &e, sizeof e)) == -1 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n != (ssize_t)sizeof e)
+		return 0;
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+	if (e == ENOENT || e == ENOTDIR)
+		return vt_err(VT_ERR_NOTFOUND, "cannot run '%s': command not "
+		    "found; check its name and PATH", argv[0]);
+	return vt_err(VT_ERR_NOEXEC, "cannot run '%s': %s", argv[0],
+	    strerror(e));
+}
+
+int
+serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
+{
+	struct serve_listen	 ln;
+	struct serve_opts	 opts = { 0 };
+	struct env_var		 vars[2];
+	char			*key = NULL, **env = NULL;
+	pid_t			 child = 0;
+	int			 r, st = 0;
+
+	if ((r = cmd_env_names(ctx, NULL, NULL, &vars[0].name,
+	    &vars[1].name)) != 0 ||
+	    (r = serve_listen_private(&ln)) != 0)
+		return r;
+	if ((r = serve_key_new(&key)) != 0)
+		goto out;
+	vars[0].value = key;
+	vars[1].value = ln.base_url;
+	env = serve_child_env(vars, 2);
+	if ((r = serve_spawn(args->argv, env, &child)) != 0)
+		goto out;
+	log_info("running '%s'", args->argv[0]);
+	if ((r = serve_run(ctx, &opts, &ln, key, child, &st)) != 0) {
+		/* The broker could not start: the command must not wait. */
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+out:
+	if (env != NULL)
+		serve_child_env_free(env);
+	secret_free(key);
+	serve_listen_close(&ln);
+	if (r != 0 || child == 0)
+		return r;
+	/* The command's status is ours, as if it had been exec'd. */
+	if (WIFSIGNALED(st)) {
+		fflush(stdout);
+		process_restore();
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+	}
+	fflush(stdout);
+	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.usage = "[--listen ADDR] [--no-openai] [--rotate-key]",
+	.summary = "Run the token broker: a local OpenAI-compatible proxy.",
+	.options = CMDOPT_SERVER,
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_serve_exec
+};
