@@ -370,8 +370,10 @@ serve_upstream_build(struct vt_ctx *ctx, struct source **src,
 		    sizeof *up->base_url);
 		up->base_url[n++] = url;
 		up->base_url[n] = NULL;
-		/* One explicit base URL is the same for every location. */
-		if (ctx->base_url.value != NULL || ctx->gemini)
+		/* A base URL given whole is the same for every location,
+		 * unless it names one ({location}). */
+		if (ctx->gemini || (ctx->base_url.value != NULL &&
+		    strstr(ctx->base_url.value, "{location}") == NULL))
 			break;
 	}
 	free(locs);
@@ -531,6 +533,7 @@ serve_run(struct vt_ctx *ctx, const struct serve_opts *opts,
 	cfg.timeout_sec = ctx->timeout_sec;
 	cfg.openai = !opts->no_openai;
 	cfg.child = child;
+	cfg.quiet_requests = child > 0;
 	if ((r = serve_max_body(ctx, &cfg.max_body)) != 0 ||
 	    (r = serve_upstream_build(ctx, &h.src, &cfg.up)) != 0 ||
 	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,

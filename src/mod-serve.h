@@ -66,6 +66,8 @@ struct serve_config {
 	int		 timeout_sec;	/* --timeout: mints and retries */
 	int		 openai;	/* the /v1 proxy is on */
 	pid_t		 child;		/* exec --serve: the command, else 0 */
+	/* Request lines at -v only (exec: the terminal is the command's). */
+	int		 quiet_requests;
 };
 
 /* What run() ended with. */

@@ -488,7 +488,8 @@ resolve_base_url(struct vt_ctx *ctx, char **out)
 
 	*out = NULL;
 	if (ctx->base_url.value != NULL) {
-		*out = xstrdup(ctx->base_url.value);
+		*out = vertex_url_location(ctx->base_url.value,
+		    ctx->location.value);
 		return 0;
 	}
 	if (ctx->gemini) {

@@ -470,7 +470,12 @@ serve_log_request(const struct sreq *r)
 {
 	int	len = (int)strcspn(r->uri, "?#");
 
-	if (r->status >= 500 || r->status == 0)
+	if (r->b->cfg->quiet_requests && r->status < 500 && r->status != 0)
+		log_info("request %s %.*s status=%d bytes=%llu ms=%.0f "
+		    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
+		    r->status, r->sent, (vt_now_mono() - r->start) * 1000,
+		    r->attempts, r->token_wait * 1000);
+	else if (r->status >= 500 || r->status == 0)
 		log_error("request %s %.*s status=%d bytes=%llu ms=%.0f "
 		    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
 		    r->status, r->sent, (vt_now_mono() - r->start) * 1000,

@@ -529,14 +529,17 @@ check_api_version(struct vt_ctx *ctx, const struct setting *s)
 static int
 check_base_url(struct vt_ctx *ctx, const struct setting *s)
 {
-	char	*what;
+	char	*what, *url;
 	int	 r;
 
 	(void)ctx;
 	if (s->value == NULL)
 		return 0;
 	what = xasprintf("base URL (from %s)", s->origin);
-	r = http_url_check(s->value, what);
+	/* Checked as it will be used, with a location in its place. */
+	url = vertex_url_location(s->value, VT_DEFAULT_LOCATION);
+	r = http_url_check(url, what);
+	free(url);
 	free(what);
 	/* The message stands; only the exit status differs. */
 	return r != 0 ? setting_bad_code(s) : 0;

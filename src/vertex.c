@@ -158,3 +158,24 @@ vertex_base_url(const char *project, const char *location,
 	    "projects/%s/locations/%s/endpoints/%s", location, api_version,
 	    project, location, endpoint);
 }
+
+char *
+vertex_url_location(const char *url, const char *location)
+{
+	static const char	 mark[] = "{location}";
+	const char		*p, *q;
+	char			*out, *o;
+	size_t			 n = 0;
+
+	for (p = url; (q = strstr(p, mark)) != NULL; p = q + sizeof mark - 1)
+		n++;
+	out = o = xmalloc(strlen(url) + n * strlen(location) + 1);
+	for (p = url; (q = strstr(p, mark)) != NULL; p = q + sizeof mark - 1) {
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, location, strlen(location));
+		o += strlen(location);
+	}
+	strcpy(o, p);
+	return out;
+}

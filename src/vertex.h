@@ -28,4 +28,10 @@ int	 vertex_valid_api_version(const char *s);
 char	*vertex_base_url(const char *project, const char *location,
 	    const char *endpoint, const char *api_version);
 
+/*
+ * url with every "{location}" replaced by location: a base URL given
+ * whole may name the location (the broker's failover).  New string.
+ */
+char	*vertex_url_location(const char *url, const char *location);
+
 #endif /* VTOKEN_VERTEX_H */
