@@ -29,13 +29,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages needed to build, test and demo vtoken.
 PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
-libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev python3 openssl \
-curl ca-certificates"
+libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libmicrohttpd-dev \
+python3 openssl curl ca-certificates"
 # And to test it: every shell whose quoting `env --shell` promises, a real
 # keyring on a private bus, valgrind, procps (pgrep) and man page lint.
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
-clang libclang-rt-dev"
+clang libclang-rt-dev python3-httpx"
 
 # The minting tests run again with valgrind in front of vtoken.
 VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
