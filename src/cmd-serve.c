@@ -508,66 +508,89 @@ serve_max_body(struct vt_ctx *ctx, size_t *out)
 	return 0;
 }
 
-int
-serve_run(struct vt_ctx *ctx, const struct serve_opts *opts,
-    struct serve_listen *ln, const char *key, pid_t child,
-    int *child_status)
-{
+/* A broker being set up and run: the hooks' state and the module's. */
+struct serve_run {
+	struct serve_host		 h;
+	struct serve_hooks		 hooks;
+	struct serve_config		 cfg;
 	const struct vt_serve_api	*api;
-	const void			*p;
-	struct serve_host		 h = { 0 };
-	struct serve_hooks		 hooks = serve_hooks_table;
-	struct serve_config		 cfg = { 0 };
-	struct serve_result		 res;
-	int				 r;
+};
 
-	h.ctx = ctx;
-	h.ln = ln;
-	h.key = key;
-	h.private = child > 0;
-	hooks.arg = &h;
-	cfg.fd = ln->fd;
-	cfg.unix_socket = ln->unix_socket;
-	cfg.hosts = ln->hosts;
-	cfg.key = key;
-	cfg.timeout_sec = ctx->timeout_sec;
-	cfg.openai = !opts->no_openai;
-	cfg.child = child;
-	cfg.quiet_requests = child > 0;
-	if ((r = serve_max_body(ctx, &cfg.max_body)) != 0 ||
-	    (r = serve_upstream_build(ctx, &h.src, &cfg.up)) != 0 ||
+/*
+ * Everything that can fail before serving, the credential and the
+ * module included, so that exec --serve starts its command only once
+ * the broker can run.  Release with serve_finish, even on failure.
+ */
+static int
+serve_prepare(struct vt_ctx *ctx, int no_openai, struct serve_listen *ln,
+    const char *key, int private, struct serve_run *sr)
+{
+	const void	*p;
+	int		 r;
+
+	memset(sr, 0, sizeof *sr);
+	sr->h.ctx = ctx;
+	sr->h.ln = ln;
+	sr->h.key = key;
+	sr->h.private = private;
+	sr->hooks = serve_hooks_table;
+	sr->hooks.arg = &sr->h;
+	sr->cfg.fd = ln->fd;
+	sr->cfg.unix_socket = ln->unix_socket;
+	sr->cfg.hosts = ln->hosts;
+	sr->cfg.key = key;
+	sr->cfg.timeout_sec = ctx->timeout_sec;
+	sr->cfg.openai = !no_openai;
+	sr->cfg.quiet_requests = private;
+	if ((r = serve_max_body(ctx, &sr->cfg.max_body)) != 0 ||
+	    (r = serve_upstream_build(ctx, &sr->h.src, &sr->cfg.up)) != 0 ||
 	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,
 	    &p)) != 0)
-		goto out;
-	api = p;
-	api->run(&cfg, &hooks, &res);
-	r = res.status;
-	if (child_status != NULL)
-		*child_status = res.child_status;
-out:
-	if (h.state_path != NULL) {
-		unlink(h.state_path);
-		free(h.state_path);
+		return r;
+	sr->api = p;
+	return 0;
+}
+
+/* Serve until a signal, or until child exits (its status in *st). */
+static int
+serve_go(struct serve_run *sr, pid_t child, int *st)
+{
+	struct serve_result	res;
+
+	sr->cfg.child = child;
+	sr->api->run(&sr->cfg, &sr->hooks, &res);
+	*st = res.child_status;
+	return res.status;
+}
+
+static void
+serve_finish(struct serve_run *sr)
+{
+	if (sr->h.state_path != NULL) {
+		unlink(sr->h.state_path);
+		free(sr->h.state_path);
 	}
-	serve_upstream_release(&cfg.up);
-	source_free(h.src);
-	return r;
+	serve_upstream_release(&sr->cfg.up);
+	source_free(sr->h.src);
+	memset(sr, 0, sizeof *sr);
 }
 
 static int
 cmd_serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct serve_listen	 ln;
-	struct serve_opts	 opts = { 0 };
+	struct serve_run	 sr;
 	char			*key = NULL;
-	int			 r;
+	int			 r, st;
 
-	opts.no_openai = args->no_openai;
+	memset(&sr, 0, sizeof sr);
 	if ((r = serve_state_check(ctx)) != 0 ||
 	    (r = serve_listen_open(ctx, &ln)) != 0)
 		return r;
-	if ((r = serve_key_load(ctx, args->rotate_key, &key)) == 0)
-		r = serve_run(ctx, &opts, &ln, key, 0, NULL);
+	if ((r = serve_key_load(ctx, args->rotate_key, &key)) == 0 &&
+	    (r = serve_prepare(ctx, args->no_openai, &ln, key, 0, &sr)) == 0)
+		r = serve_go(&sr, 0, &st);
+	serve_finish(&sr);
 	secret_free(key);
 	serve_listen_close(&ln);
 	return r;
@@ -617,7 +640,7 @@ serve_child_env_free(char **env)
  * that fails comes back through a close-on-exec pipe as its errno.
  */
 static int
-serve_spawn(char **argv, char **env, pid_t *pid)
+serve_spawn(char **argv, char **env, const sigset_t *mask, pid_t *pid)
 {
 	int	p[2], e = 0;
 	ssize_t	n;
@@ -633,6 +656,7 @@ serve_spawn(char **argv, char **env, pid_t *pid)
 	if (*pid == 0) {
 		close(p[0]);
 		process_restore();
+		sigprocmask(SIG_SETMASK, mask, NULL);
 		execvpe(argv[0], argv, env);
 		e = errno;
 		(void)!write(p[1], &e, sizeof e);
@@ -657,30 +681,47 @@ int
 serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct serve_listen	 ln;
-	struct serve_opts	 opts = { 0 };
+	struct serve_run	 sr;
 	struct env_var		 vars[2];
+	sigset_t		 sigs, old;
 	char			*key = NULL, **env = NULL;
 	pid_t			 child = 0;
 	int			 r, st = 0;
 
+	memset(&sr, 0, sizeof sr);
 	if ((r = cmd_env_names(ctx, NULL, NULL, &vars[0].name,
 	    &vars[1].name)) != 0 ||
 	    (r = serve_listen_private(&ln)) != 0)
 		return r;
-	if ((r = serve_key_new(&key)) != 0)
+	if ((r = serve_key_new(&key)) != 0 ||
+	    (r = serve_prepare(ctx, 0, &ln, key, 1, &sr)) != 0)
 		goto out;
 	vars[0].value = key;
 	vars[1].value = ln.base_url;
 	env = serve_child_env(vars, 2);
-	if ((r = serve_spawn(args->argv, env, &child)) != 0)
+	/*
+	 * From here the signals are the broker's to forward: blocked now,
+	 * so that one sent as soon as the command runs is not lost (the
+	 * command gets the mask vtoken had).
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	if ((r = serve_spawn(args->argv, env, &old, &child)) != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		goto out;
+	}
 	log_info("running '%s'", args->argv[0]);
-	if ((r = serve_run(ctx, &opts, &ln, key, child, &st)) != 0) {
+	if ((r = serve_go(&sr, child, &st)) != 0) {
 		/* The broker could not start: the command must not wait. */
 		kill(child, SIGTERM);
 		waitpid(child, NULL, 0);
 	}
 out:
+	serve_finish(&sr);
 	if (env != NULL)
 		serve_child_env_free(env);
 	secret_free(key);
@@ -688,13 +729,15 @@ out:
 	if (r != 0 || child == 0)
 		return r;
 	/* The command's status is ours, as if it had been exec'd. */
+	fflush(stdout);
 	if (WIFSIGNALED(st)) {
-		fflush(stdout);
 		process_restore();
 		signal(WTERMSIG(st), SIG_DFL);
+		sigemptyset(&sigs);
+		sigaddset(&sigs, WTERMSIG(st));
+		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 		raise(WTERMSIG(st));
 	}
-	fflush(stdout);
 	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 

@@ -111,7 +111,7 @@ serve_run(struct serve_config *cfg, const struct serve_hooks *hooks,
     struct serve_result *res)
 {
 	struct broker	b;
-	sigset_t	set, old;
+	sigset_t	set;
 	int		r;
 
 	memset(res, 0, sizeof *res);
@@ -128,7 +128,7 @@ serve_run(struct serve_config *cfg, const struct serve_hooks *hooks,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	if ((r = serve_upstream_start(&b)) != 0)
 		goto out;
@@ -151,7 +151,10 @@ serve_run(struct serve_config *cfg, const struct serve_hooks *hooks,
 out:
 	hooks->upstream_free(&b.up);
 	pthread_mutex_destroy(&b.lock);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/*
+	 * The signals stay blocked: the process is about to exit, and a
+	 * second SIGTERM must not kill it before the state file is gone.
+	 */
 	res->status = r;
 }
 

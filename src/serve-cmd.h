@@ -20,10 +20,6 @@ struct serve_listen {
 	char	 *unlink_path;	/* the socket file to remove, or NULL */
 };
 
-struct serve_opts {
-	int	no_openai;
-};
-
 /* A running broker's state file. */
 struct serve_state {
 	char	*base_url;
@@ -48,10 +44,6 @@ void	 serve_state_release(struct serve_state *st);
 /* 1 if key looks like a key the broker makes ("vtk-" and 43 chars). */
 int	 serve_key_valid(const char *key);
 
-/* Serve until a signal, or until child exits (its status). */
-int	 serve_run(struct vt_ctx *ctx, const struct serve_opts *opts,
-	    struct serve_listen *ln, const char *key, pid_t child,
-	    int *child_status);
 /* exec --serve: a private broker for the command's life. */
 int	 serve_exec(struct vt_ctx *ctx, struct cmd_args *args);
 

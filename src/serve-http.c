@@ -64,7 +64,6 @@ static void
 sreq_free(struct sreq *r)
 {
 	struct broker	*b = r->b;
-	size_t		 i;
 
 	if (r->all_prev != NULL)
 		r->all_prev->all_next = r->all_next;
@@ -72,16 +71,8 @@ sreq_free(struct sreq *r)
 		b->all = r->all_next;
 	if (r->all_next != NULL)
 		r->all_next->all_prev = r->all_prev;
-	for (i = 0; i < r->nhdr; i++) {
-		free(r->hdr[i].name);
-		free(r->hdr[i].value);
-	}
-	free(r->hdr);
-	for (i = 0; i < r->nrhdr; i++) {
-		free(r->rhdr[i].name);
-		free(r->rhdr[i].value);
-	}
-	free(r->rhdr);
+	serve_headers_free(r->hdr, r->nhdr);
+	serve_headers_free(r->rhdr, r->nrhdr);
 	free(r->method);
 	free(r->uri);
 	free(r->body);
@@ -468,23 +459,20 @@ out:
 static void
 serve_log_request(const struct sreq *r)
 {
-	int	len = (int)strcspn(r->uri, "?#");
+	char	*line;
+	int	 len = (int)strcspn(r->uri, "?#");
 
-	if (r->b->cfg->quiet_requests && r->status < 500 && r->status != 0)
-		log_info("request %s %.*s status=%d bytes=%llu ms=%.0f "
-		    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
-		    r->status, r->sent, (vt_now_mono() - r->start) * 1000,
-		    r->attempts, r->token_wait * 1000);
-	else if (r->status >= 500 || r->status == 0)
-		log_error("request %s %.*s status=%d bytes=%llu ms=%.0f "
-		    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
-		    r->status, r->sent, (vt_now_mono() - r->start) * 1000,
-		    r->attempts, r->token_wait * 1000);
+	line = xasprintf("request %s %.*s status=%d bytes=%llu ms=%.0f "
+	    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
+	    r->status, r->sent, (vt_now_mono() - r->start) * 1000,
+	    r->attempts, r->token_wait * 1000);
+	if (r->status >= 500 || r->status == 0)
+		log_error("%s", line);
+	else if (r->b->cfg->quiet_requests)
+		log_info("%s", line);
 	else
-		log_note("request %s %.*s status=%d bytes=%llu ms=%.0f "
-		    "attempts=%d token_wait_ms=%.0f", r->method, len, r->uri,
-		    r->status, r->sent, (vt_now_mono() - r->start) * 1000,
-		    r->attempts, r->token_wait * 1000);
+		log_note("%s", line);
+	free(line);
 }
 
 static void

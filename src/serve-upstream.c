@@ -77,14 +77,16 @@ serve_upstream_submit(struct broker *b, struct sreq *r)
 	serve_upstream_wake(b);
 }
 
-static void
+void
 serve_headers_free(struct serve_header *h, size_t n)
 {
 	size_t	i;
 
+	/* A client's Authorization holds the local key; a reply's headers
+	 * may hold cookies. */
 	for (i = 0; i < n; i++) {
 		free(h[i].name);
-		free(h[i].value);
+		secret_free(h[i].value);
 	}
 	free(h);
 }

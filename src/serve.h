@@ -167,6 +167,8 @@ char	*serve_error_json(const char *message, const char *type,
 int	 serve_path_ok(const char *uri);
 
 /* serve-upstream.c */
+/* Free n headers, wiping the values. */
+void	 serve_headers_free(struct serve_header *h, size_t n);
 /* 1 if a header of this name is hop-by-hop (or named by connection). */
 int	 serve_hop_header(const char *name, const char *connection);
 int	 serve_upstream_start(struct broker *b);
