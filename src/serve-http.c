@@ -154,36 +154,6 @@ serve_key_ok(const struct broker *b, struct MHD_Connection *c)
 	return strlen(auth) == n && CRYPTO_memcmp(auth, b->cfg->key, n) == 0;
 }
 
-/*
- * 1 if uri is under /v1 with nothing that could climb out of it: no dot
- * segment, and no encoded dot, slash or backslash that a server might
- * decode into one.
- */
-int
-serve_path_ok(const char *uri)
-{
-	const char	*p, *end;
-
-	if (strncmp(uri, "/v1", 3) != 0 ||
-	    (uri[3] != '\0' && uri[3] != '/' && uri[3] != '?'))
-		return 0;
-	end = uri + strcspn(uri, "?#");
-	for (p = uri; p < end; p++) {
-		if (*p == '\\')
-			return 0;
-		if (*p == '%' && end - p >= 3 && (p[1] == '2') &&
-		    (p[2] == 'e' || p[2] == 'E' || p[2] == 'f' || p[2] == 'F'))
-			return 0;
-		if (*p == '%' && end - p >= 3 && (p[1] == '5') &&
-		    (p[2] == 'c' || p[2] == 'C'))
-			return 0;
-		if (*p == '/' && p[1] == '.' && (p + 2 == end || p[2] == '/' ||
-		    (p[2] == '.' && (p + 3 == end || p[3] == '/'))))
-			return 0;
-	}
-	return 1;
-}
-
 static int
 serve_method_ok(const char *m)
 {

@@ -28,38 +28,6 @@
 #include "url.h"
 #include "xmalloc.h"
 
-/* Hop-by-hop headers (RFC 9110 7.6.1) and those libcurl or libmicrohttpd
- * write themselves: never passed on, either way. */
-static const char *const serve_hop[] = {
-	"connection", "keep-alive", "proxy-authenticate",
-	"proxy-authorization", "proxy-connection", "te", "trailer",
-	"transfer-encoding", "upgrade", "content-length", "host", "expect",
-	NULL
-};
-
-int
-serve_hop_header(const char *name, const char *connection)
-{
-	const char	*p, *e;
-	size_t		 i, n = strlen(name);
-
-	for (i = 0; serve_hop[i] != NULL; i++)
-		if (strcasecmp(name, serve_hop[i]) == 0)
-			return 1;
-	/* And those the Connection header names. */
-	for (p = connection; p != NULL && *p != '\0'; p = e) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		for (e = p; *e != '\0' && *e != ',' && *e != ' ' &&
-		    *e != '\t'; e++)
-			;
-		if ((size_t)(e - p) == n && n > 0 &&
-		    strncasecmp(p, name, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 void
 serve_upstream_wake(struct broker *b)
 {

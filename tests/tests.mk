@@ -20,6 +20,7 @@ UNIT_TESTS = \
 	tests/unit/test-oauth \
 	tests/unit/test-options \
 	tests/unit/test-output \
+	tests/unit/test-serve \
 	tests/unit/test-vertex
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)
