@@ -644,7 +644,6 @@ serve_upstream_main(void *arg)
 		b->waiting = NULL;
 		serve_dispatch_all(b, in, &res);
 		serve_flagged(b, &res);
-		ms = serve_poll_ms(b, vt_now_mono());
 		pthread_mutex_unlock(&b->lock);
 
 		serve_resume_all(res);
@@ -654,6 +653,10 @@ serve_upstream_main(void *arg)
 
 		curl_multi_perform(b->multi, &running);
 		serve_read_done(b);
+		/* After the transfers that ended have scheduled their retries. */
+		pthread_mutex_lock(&b->lock);
+		ms = serve_poll_ms(b, vt_now_mono());
+		pthread_mutex_unlock(&b->lock);
 		curl_multi_poll(b->multi, NULL, 0, ms, NULL);
 		pthread_mutex_lock(&b->lock);
 	}

@@ -15,6 +15,7 @@ FUZZ_HARNESSES = \
 	tests/fuzz/fuzz-quote \
 	tests/fuzz/fuzz-redact \
 	tests/fuzz/fuzz-reply \
+	tests/fuzz/fuzz-servepath \
 	tests/fuzz/fuzz-subject \
 	tests/fuzz/fuzz-time \
 	tests/fuzz/fuzz-url
@@ -28,6 +29,7 @@ tests_fuzz_fuzz_gitcred_SOURCES = tests/fuzz/fuzz-gitcred.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_quote_SOURCES = tests/fuzz/fuzz-quote.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_redact_SOURCES = tests/fuzz/fuzz-redact.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz-reply.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_servepath_SOURCES = tests/fuzz/fuzz-servepath.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_subject_SOURCES = tests/fuzz/fuzz-subject.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_time_SOURCES = tests/fuzz/fuzz-time.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_url_SOURCES = tests/fuzz/fuzz-url.c $(FUZZ_COMMON)
@@ -44,7 +46,7 @@ fuzz:
 	    '$(abs_top_srcdir)' '$(abs_top_builddir)' \
 	    '$(JSONC_CFLAGS) $(GLIB_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS)' \
 	    '$(JSONC_LIBS) $(GLIB_LIBS) $(DL_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS)' \
-	    $(src_libvtoken_a_SOURCES) $(NET_SOURCES)
+	    $(src_libvtoken_a_SOURCES) $(NET_SOURCES) src/serve-rules.c
 # Each harness for FUZZ_SECONDS, FUZZ_JOBS at a time (CI: 15 s each).
 fuzz-smoke: fuzz
 	@rm -rf fuzz/smoke
