@@ -405,6 +405,9 @@ class SSE:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY
+    # the body waits for the client's delayed ACK (40 ms a reply).
+    disable_nagle_algorithm = True
     server_version = "mockgoogle/1"
     timeout = 30                # per connection, so nothing hangs forever
 
