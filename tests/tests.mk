@@ -94,5 +94,7 @@ SH_TESTS += \
 	tests/t/t6040-serve-stream.sh \
 	tests/t/t6045-serve-exec.sh \
 	tests/t/t6046-serve-hup.sh \
-	tests/t/t6050-serve-headline.sh
-EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js
+	tests/t/t6050-serve-headline.sh \
+	tests/t/t6060-serve-systemd.sh
+EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
+	tests/mock/sdactivate.py
