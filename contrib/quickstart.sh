@@ -37,8 +37,10 @@ CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
 clang libclang-rt-dev python3-httpx"
 
-# The minting tests run again with valgrind in front of vtoken.
-VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh"
+# The minting tests and the broker's access checks run again with valgrind
+# in front of vtoken.
+VALGRIND_TESTS="tests/t/t2000-service-account.sh tests/t/t2100-authorized-user.sh \
+tests/t/t6020-serve-access.sh"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
