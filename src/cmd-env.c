@@ -29,16 +29,18 @@ cmd_env_serve(struct vt_ctx *ctx, struct cmd_args *args, enum shell sh,
     char **text)
 {
 	struct serve_state	 st = { 0 };
-	struct env_var		 var[2];
+	struct env_var		 var[SERVE_ENV_MAX];
+	size_t			 n;
 	int			 r;
 
 	if ((r = cmd_env_names(ctx, args->key_var, args->url_var,
 	    &var[0].name, &var[1].name)) != 0 ||
 	    (!args->unset && (r = serve_state_read(ctx, &st)) != 0))
 		return r;
-	var[0].value = st.key;
-	var[1].value = st.base_url;
-	if ((*text = output_env(sh, var, 2, args->unset)) == NULL)
+	/* --unset: every variable a broker may have set. */
+	n = serve_env_vars(st.key, st.base_url, args->unset ? "" :
+	    st.metadata_host, var);
+	if ((*text = output_env(sh, var, n, args->unset)) == NULL)
 		r = vt_err(VT_ERR_INTERNAL, "cannot write the variables safely "
 		    "for this shell");
 	serve_state_release(&st);

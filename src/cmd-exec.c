@@ -65,6 +65,8 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 
 	if (args->serve)
 		return serve_exec(ctx, args);
+	if (args->metadata)
+		return vt_err(VT_ERR_USAGE, "--metadata is for 'exec --serve'");
 	if (strchr(ctx->location.value, ',') != NULL)
 		return vt_err(setting_bad_code(&ctx->location), "a list of "
 		    "locations (from %s) is for 'exec --serve' only",
@@ -100,9 +102,9 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 
 const struct cmd_entry cmd_exec_entry = {
 	.name = "exec",
-	.usage = "[--serve] [--] command [argument ...]",
+	.usage = "[--serve [--metadata]] [--] command [argument ...]",
 	.summary = "Run a command with the variables of env set.",
-	.options = CMDOPT_SERVE,
+	.options = CMDOPT_SERVE | CMDOPT_METADATA,
 	.flags = CMD_F_ARGV,
 	.min_args = 1,
 	.max_args = -1,

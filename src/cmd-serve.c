@@ -61,6 +61,7 @@ struct serve_host {
 	struct serve_listen *ln;
 	const char	*key;
 	int		 private;	/* exec --serve: no files */
+	int		 metadata;	/* --metadata */
 	char		*state_path;	/* written by ready() */
 };
 
@@ -301,6 +302,9 @@ serve_state_write(struct serve_host *h)
 	json_object_object_add(o, "openai_base_url", json_object_new_string(
 	    h->ln->base_url));
 	json_object_object_add(o, "api_key", json_object_new_string(h->key));
+	if (h->metadata)
+		json_object_object_add(o, "metadata_host",
+		    json_object_new_string(h->ln->name));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (file_replace_at(dfd, name, text, strlen(text)) == -1)
@@ -340,7 +344,37 @@ serve_upstream_release(struct serve_upstream *up)
 {
 	xstrv_free(up->base_url);
 	free(up->quota_project);
+	free(up->email);
+	free(up->scopes);
+	free(up->project_id);
+	free(up->project_number);
+	free(up->universe);
 	memset(up, 0, sizeof *up);
+}
+
+/* What the metadata emulator says of the account and the project. */
+static int
+serve_upstream_describe(struct vt_ctx *ctx, const struct source *src,
+    struct serve_upstream *up)
+{
+	const char	*who, *num;
+
+	who = src->impersonate != NULL ? src->impersonate : src->identity;
+	if (who != NULL && strchr(who, '@') != NULL)
+		up->email = xstrdup(who);
+	up->scopes = settings_scopes_join(ctx->scope_list, ',');
+	if (ctx->project.value != NULL)
+		up->project_id = xstrdup(ctx->project.value);
+	if ((num = config_get(ctx->config, "project_number")) != NULL) {
+		if (*num == '\0' || strspn(num, "0123456789") != strlen(num))
+			return vt_err(VT_ERR_CONFIG, "invalid project_number "
+			    "'%s' in profile '%s': expected digits", num,
+			    ctx->profile.value);
+		up->project_number = xstrdup(num);
+	}
+	up->universe = xstrdup(ctx->universe_domain.value != NULL ?
+	    ctx->universe_domain.value : "googleapis.com");
+	return 0;
 }
 
 /* Each location's base URL (failover order) and the quota project. */
@@ -379,6 +413,8 @@ serve_upstream_build(struct vt_ctx *ctx, struct source **src,
 	free(locs);
 	if (r == 0 && (*src)->quota_project_id != NULL)
 		up->quota_project = xstrdup((*src)->quota_project_id);
+	if (r == 0)
+		r = serve_upstream_describe(ctx, *src, up);
 	if (r != 0)
 		serve_upstream_release(up);
 	return r;
@@ -405,6 +441,56 @@ out:
 	if (r != 0) {
 		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
 		    "cannot get a token");
+		vt_err_clear();
+	}
+	return r;
+}
+
+/* The emulator's: a token for other scopes, and a longer least life. */
+static int
+serve_hook_mint_scoped(void *arg, const char *scopes, long min_ttl,
+    struct token *tok, char *err, size_t errsz)
+{
+	struct serve_host	*h = arg;
+	struct vt_ctx		*ctx = h->ctx;
+	char			**saved = ctx->scope_list, **list = NULL;
+	long			 saved_ttl = ctx->min_ttl_sec;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	if (scopes != NULL && (list = settings_parse_scopes(scopes)) == NULL) {
+		snprintf(err, errsz, "invalid scopes '%.200s'", scopes);
+		return VT_ERR_USAGE;
+	}
+	if (list != NULL)
+		ctx->scope_list = list;
+	if (min_ttl > ctx->min_ttl_sec)
+		ctx->min_ttl_sec = min_ttl;
+	r = serve_hook_mint(arg, 0, tok, err, errsz);
+	ctx->scope_list = saved;
+	ctx->min_ttl_sec = saved_ttl;
+	xstrv_free(list);
+	return r;
+}
+
+static int
+serve_hook_id_token(void *arg, const char *audience, int full,
+    struct token *tok, char *err, size_t errsz)
+{
+	struct serve_host	*h = arg;
+	struct vt_ctx		*ctx = h->ctx;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	ctx->deadline = vt_now_mono() + ctx->timeout_sec;
+	(void)audience;
+	(void)full;
+	if ((h->src != NULL || (r = resolve_credentials(ctx, &h->src)) == 0))
+		r = vt_err(VT_ERR_CONFIG, "%s credentials cannot mint ID "
+		    "tokens", h->src->ops->type);
+	if (r != 0) {
+		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+		    "cannot get an ID token");
 		vt_err_clear();
 	}
 	return r;
@@ -480,6 +566,8 @@ serve_hook_ready(void *arg)
 
 static const struct serve_hooks serve_hooks_table = {
 	.mint = serve_hook_mint,
+	.mint_scoped = serve_hook_mint_scoped,
+	.id_token = serve_hook_id_token,
 	.reload = serve_hook_reload,
 	.upstream_free = serve_upstream_release,
 	.ready = serve_hook_ready,
@@ -522,8 +610,9 @@ struct serve_run {
  * the broker can run.  Release with serve_finish, even on failure.
  */
 static int
-serve_prepare(struct vt_ctx *ctx, int no_openai, struct serve_listen *ln,
-    const char *key, int private, struct serve_run *sr)
+serve_prepare(struct vt_ctx *ctx, const struct cmd_args *args,
+    struct serve_listen *ln, const char *key, int private,
+    struct serve_run *sr)
 {
 	const void	*p;
 	int		 r;
@@ -540,8 +629,16 @@ serve_prepare(struct vt_ctx *ctx, int no_openai, struct serve_listen *ln,
 	sr->cfg.hosts = ln->hosts;
 	sr->cfg.key = key;
 	sr->cfg.timeout_sec = ctx->timeout_sec;
-	sr->cfg.openai = !no_openai;
+	sr->cfg.openai = !args->no_openai;
+	sr->cfg.metadata = sr->h.metadata = args->metadata;
 	sr->cfg.quiet_requests = private;
+	/* Client libraries reach a metadata server over TCP only. */
+	if (args->metadata && ln->unix_socket)
+		return vt_err(VT_ERR_USAGE, "--metadata needs a TCP listen "
+		    "address: client libraries cannot use a unix socket");
+	if (args->no_openai && !args->metadata)
+		return vt_err(VT_ERR_USAGE, "--no-openai leaves nothing to "
+		    "serve: add --metadata");
 	if ((r = serve_max_body(ctx, &sr->cfg.max_body)) != 0 ||
 	    (r = serve_upstream_build(ctx, &sr->h.src, &sr->cfg.up)) != 0 ||
 	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,
@@ -588,7 +685,7 @@ cmd_serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	    (r = serve_listen_open(ctx, &ln)) != 0)
 		return r;
 	if ((r = serve_key_load(ctx, args->rotate_key, &key)) == 0 &&
-	    (r = serve_prepare(ctx, args->no_openai, &ln, key, 0, &sr)) == 0)
+	    (r = serve_prepare(ctx, args, &ln, key, 0, &sr)) == 0)
 		r = serve_go(&sr, 0, &st);
 	serve_finish(&sr);
 	secret_free(key);
@@ -597,6 +694,27 @@ cmd_serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 }
 
 /* --- exec --serve ------------------------------------------------------ */
+
+size_t
+serve_env_vars(const char *key, const char *url, const char *meta_host,
+    struct env_var *v)
+{
+	size_t	n = 2;
+
+	v[0].value = key;
+	v[1].value = url;
+	/* The host each client library reads (reference/metadata-
+	 * clients.md): all HOST:PORT. */
+	if (meta_host != NULL) {
+		v[n].name = "GCE_METADATA_HOST";
+		v[n++].value = meta_host;
+		v[n].name = "GCE_METADATA_ROOT";
+		v[n++].value = meta_host;
+		v[n].name = "GCE_METADATA_IP";
+		v[n++].value = meta_host;
+	}
+	return n;
+}
 
 /* environ, with name=value set (replacing) for each of vars. */
 static char **
@@ -682,10 +800,11 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct serve_listen	 ln;
 	struct serve_run	 sr;
-	struct env_var		 vars[2];
+	struct env_var		 vars[SERVE_ENV_MAX + 1];
 	sigset_t		 sigs, old;
 	char			*key = NULL, **env = NULL;
 	pid_t			 child = 0;
+	size_t			 n;
 	int			 r, st = 0;
 
 	memset(&sr, 0, sizeof sr);
@@ -694,11 +813,19 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	    (r = serve_listen_private(&ln)) != 0)
 		return r;
 	if ((r = serve_key_new(&key)) != 0 ||
-	    (r = serve_prepare(ctx, 0, &ln, key, 1, &sr)) != 0)
+	    (r = serve_prepare(ctx, args, &ln, key, 1, &sr)) != 0)
 		goto out;
-	vars[0].value = key;
-	vars[1].value = ln.base_url;
-	env = serve_child_env(vars, 2);
+	n = serve_env_vars(key, ln.base_url, args->metadata ? ln.name : NULL,
+	    vars);
+	/*
+	 * With the emulator, the command's libraries must end at it: a key
+	 * file named here would win over the metadata server.
+	 */
+	if (args->metadata) {
+		vars[n].name = "GOOGLE_APPLICATION_CREDENTIALS";
+		vars[n++].value = NULL;
+	}
+	env = serve_child_env(vars, n);
 	/*
 	 * From here the signals are the broker's to forward: blocked now,
 	 * so that one sent as soon as the command runs is not lost (the
@@ -743,9 +870,9 @@ out:
 
 const struct cmd_entry cmd_serve_entry = {
 	.name = "serve",
-	.usage = "[--listen ADDR] [--no-openai] [--rotate-key]",
+	.usage = "[--listen ADDR] [--metadata] [--no-openai] [--rotate-key]",
 	.summary = "Run the token broker: a local OpenAI-compatible proxy.",
-	.options = CMDOPT_SERVER,
+	.options = CMDOPT_SERVER | CMDOPT_METADATA,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_serve_exec

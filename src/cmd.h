@@ -22,6 +22,7 @@ struct token;
 #define CMDOPT_WRITE	0x20	/* --write-env FILE, --write-token FILE */
 #define CMDOPT_SERVE	0x40	/* --serve */
 #define CMDOPT_SERVER	0x80	/* --no-openai, --rotate-key */
+#define CMDOPT_METADATA	0x400	/* --metadata (serve, exec --serve) */
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
@@ -44,6 +45,7 @@ struct cmd_args {
 	int		 serve;		/* env, exec: the broker's variables */
 	int		 no_openai;
 	int		 rotate_key;
+	int		 metadata;	/* the metadata server emulator */
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };

@@ -138,16 +138,20 @@ serve_run(struct serve_config *cfg, const struct serve_hooks *hooks,
 	}
 	if ((b.mhd = serve_http_start(&b)) == NULL) {
 		r = vt_err(VT_ERR_INTERNAL, "cannot start the HTTP server");
-		serve_upstream_stop(&b);
 		serve_token_stop(&b);
+		serve_upstream_stop(&b);
+		serve_token_cleanup(&b);
 		goto out;
 	}
 	if ((r = hooks->ready(hooks->arg)) == 0)
 		serve_wait(&b, &set, res);
 	serve_drain(&b);
+	/* The token thread first: then nothing else answers a request
+	 * but serve_upstream_stop, which ends every one still open. */
+	serve_token_stop(&b);
 	serve_upstream_stop(&b);
 	MHD_stop_daemon(b.mhd);
-	serve_token_stop(&b);
+	serve_token_cleanup(&b);
 out:
 	hooks->upstream_free(&b.up);
 	pthread_mutex_destroy(&b.lock);

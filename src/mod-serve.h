@@ -20,7 +20,7 @@
 #include "mod-host.h"
 
 /* Bumped whenever the table or the structs below change. */
-#define VT_SERVE_API_VERSION	1
+#define VT_SERVE_API_VERSION	2
 
 struct token;
 
@@ -30,6 +30,12 @@ struct serve_upstream {
 	 * goes to base_url[i] + "/REST" (no trailing slash kept). */
 	char	**base_url;
 	char	 *quota_project;	/* x-goog-user-project, or NULL */
+	/* What the metadata emulator tells (--metadata); NULL: unknown. */
+	char	 *email;		/* the principal's e-mail */
+	char	 *scopes;		/* the default scopes, comma-separated */
+	char	 *project_id;
+	char	 *project_number;	/* digits */
+	char	 *universe;		/* "googleapis.com" unless chosen */
 };
 
 struct serve_hooks {
@@ -42,6 +48,19 @@ struct serve_hooks {
 	 */
 	int	(*mint)(void *arg, int force, struct token *tok, char *err,
 		    size_t errsz);
+	/*
+	 * The metadata emulator's token for scopes (comma-separated; NULL:
+	 * the default ones) with at least min_ttl seconds left where the
+	 * token's life allows, cached by scope set.  As mint.
+	 */
+	int	(*mint_scoped)(void *arg, const char *scopes, long min_ttl,
+		    struct token *tok, char *err, size_t errsz);
+	/*
+	 * An ID token for audience (full: the "full" format).  As mint;
+	 * VT_ERR_CONFIG when the credential cannot mint ID tokens.
+	 */
+	int	(*id_token)(void *arg, const char *audience, int full,
+		    struct token *tok, char *err, size_t errsz);
 	/*
 	 * SIGHUP: re-read the config and the credentials, then fill up
 	 * (released with upstream_free).  0 or VT_ERR_* with err; on error
@@ -65,6 +84,7 @@ struct serve_config {
 	size_t		 max_body;
 	int		 timeout_sec;	/* --timeout: mints and retries */
 	int		 openai;	/* the /v1 proxy is on */
+	int		 metadata;	/* the metadata server emulator is on */
 	pid_t		 child;		/* exec --serve: the command, else 0 */
 	/* Request lines at -v only (exec: the terminal is the command's). */
 	int		 quiet_requests;

@@ -39,6 +39,7 @@ enum {
 	OPT_SERVE,
 	OPT_NO_OPENAI,
 	OPT_ROTATE_KEY,
+	OPT_METADATA,
 	OPT_SETTING = 512,		/* + row index */
 	OPT_SETTING_ALT = 512 + SETTINGS_MAX	/* + row index */
 };
@@ -60,6 +61,7 @@ static const struct option options_fixed[] = {
 	{ "serve",		no_argument,	   NULL, OPT_SERVE },
 	{ "no-openai",		no_argument,	   NULL, OPT_NO_OPENAI },
 	{ "rotate-key",		no_argument,	   NULL, OPT_ROTATE_KEY },
+	{ "metadata",		no_argument,	   NULL, OPT_METADATA },
 };
 
 /* getopt's list: options_fixed and every row's option(s). */
@@ -137,6 +139,7 @@ static const struct {
 	{ OPT_SERVE,	CMDOPT_SERVE,	"--serve" },
 	{ OPT_NO_OPENAI, CMDOPT_SERVER,	"--no-openai" },
 	{ OPT_ROTATE_KEY, CMDOPT_SERVER, "--rotate-key" },
+	{ OPT_METADATA,	CMDOPT_METADATA, "--metadata" },
 };
 
 /* The word getopt stopped at, for messages. */
@@ -191,6 +194,9 @@ options_set_cmd(struct cmd_args *args, int id, const char *arg, int *used)
 		break;
 	case OPT_ROTATE_KEY:
 		args->rotate_key = 1;
+		break;
+	case OPT_METADATA:
+		args->metadata = 1;
 		break;
 	}
 }

@@ -44,6 +44,15 @@ void	 serve_state_release(struct serve_state *st);
 /* 1 if key looks like a key the broker makes ("vtk-" and 43 chars). */
 int	 serve_key_valid(const char *key);
 
+/*
+ * The variables of env --serve into v (names of v[0] and v[1], the key
+ * and base URL variables, set by the caller): the key, the base URL and,
+ * with meta_host, the metadata server's three.  Returns how many.
+ */
+#define SERVE_ENV_MAX	5
+struct env_var;
+size_t	 serve_env_vars(const char *key, const char *url,
+	    const char *meta_host, struct env_var *v);
 /* exec --serve: a private broker for the command's life. */
 int	 serve_exec(struct vt_ctx *ctx, struct cmd_args *args);
 

@@ -76,7 +76,10 @@ sreq_free(struct sreq *r)
 	free(r->method);
 	free(r->uri);
 	free(r->body);
-	free(r->local_body);
+	/* It may be the metadata emulator's token or ID token. */
+	secret_free(r->local_body);
+	free(r->local_location);
+	free(r->meta_arg);
 	free(r->buf);
 	free(r);
 }
@@ -90,22 +93,32 @@ sreq_unref(struct sreq *r)
 
 /* --- replies made here ------------------------------------------------- */
 
+/*
+ * Send r's local answer.  Its fields are final once set (before the
+ * connection resumed, or on the MHD thread itself): read unlocked.
+ */
 static enum MHD_Result
-serve_reply(struct MHD_Connection *c, int status, const char *body)
+serve_reply(struct MHD_Connection *c, struct sreq *r)
 {
 	struct MHD_Response	*resp;
 	enum MHD_Result		 ret;
 
-	resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
+	resp = MHD_create_response_from_buffer(strlen(r->local_body),
+	    r->local_body, MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json");
-	if (status == MHD_HTTP_UNAUTHORIZED)
+	    r->local_ctype != NULL ? r->local_ctype : "application/json");
+	if (r->local_status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer");
-	ret = MHD_queue_response(c, (unsigned)status, resp);
+	if (r->local_location != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+		    r->local_location);
+	/* The metadata server's mark, on every one of its replies. */
+	if (r->local_meta)
+		MHD_add_response_header(resp, "Metadata-Flavor", "Google");
+	ret = MHD_queue_response(c, (unsigned)r->local_status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -195,6 +208,10 @@ serve_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 	if (ci == NULL || ci->socket_context != PEER_OWN) {
 		serve_local(r, 403, "vtoken: this broker serves only its own "
 		    "user", "vtoken_forbidden", NULL);
+		return;
+	}
+	if (b->cfg->metadata && serve_meta_path(r->uri)) {
+		serve_meta_begin(b, r, c);
 		return;
 	}
 	if (!serve_host_ok(b, c)) {
@@ -374,8 +391,6 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url,
 	struct broker	*b = cls;
 	struct sreq	*r = *con_cls;
 	enum MHD_Result	 ret = MHD_YES;
-	char		*body;
-	int		 status;
 
 	(void)url;
 	(void)version;
@@ -388,12 +403,8 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url,
 			goto out;
 		/* Refused: say so now, and read no body. */
 		r->queued = 1;
-		status = r->local_status;
-		body = xstrdup(r->local_body);
 		pthread_mutex_unlock(&b->lock);
-		ret = serve_reply(c, status, body);
-		free(body);
-		return ret;
+		return serve_reply(c, r);
 	}
 	if (*upload_size != 0) {
 		serve_body(b, r, upload_data, *upload_size);
@@ -402,12 +413,16 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (r->local_status != 0 && !r->queued) {
 		r->queued = 1;
-		status = r->local_status;
-		body = xstrdup(r->local_body);
 		pthread_mutex_unlock(&b->lock);
-		ret = serve_reply(c, status, body);
-		free(body);
-		return ret;
+		return serve_reply(c, r);
+	}
+	if (r->state == SREQ_BODY && r->meta != 0) {
+		/* The metadata emulator's token or ID token: the token
+		 * thread's to answer. */
+		serve_token_submit(b, r);
+		r->suspended = 1;
+		MHD_suspend_connection(c);
+		goto out;
 	}
 	if (r->state == SREQ_BODY) {
 		/* The whole body is in: over to the upstream thread. */

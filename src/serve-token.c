@@ -64,6 +64,16 @@ serve_token_get(struct broker *b, struct sreq *r)
 }
 
 void
+serve_token_submit(struct broker *b, struct sreq *r)
+{
+	r->refs++;
+	r->state = SREQ_QUEUED;
+	r->next = b->meta_queue;
+	b->meta_queue = r;
+	pthread_cond_signal(&b->token_cond);
+}
+
+void
 serve_token_rejected(struct broker *b, unsigned long gen)
 {
 	if (gen != b->gen || b->token == NULL)
@@ -187,7 +197,11 @@ serve_token_main(void *arg)
 	double		 until;
 
 	pthread_mutex_lock(&b->lock);
-	while (!b->stopping) {
+	while (!b->token_stopping) {
+		if (b->meta_queue != NULL) {
+			serve_meta_serve(b);
+			continue;
+		}
 		if (!serve_token_due(b, time(NULL), &until)) {
 			if (until > 0) {
 				ts.tv_sec = (time_t)until;
@@ -238,12 +252,18 @@ void
 serve_token_stop(struct broker *b)
 {
 	pthread_mutex_lock(&b->lock);
-	b->stopping = 1;
+	b->token_stopping = 1;
 	pthread_cond_signal(&b->token_cond);
 	pthread_mutex_unlock(&b->lock);
 	/* A mint in progress ends within --timeout. */
 	pthread_join(b->token_thread, NULL);
+}
+
+void
+serve_token_cleanup(struct broker *b)
+{
 	pthread_cond_destroy(&b->token_cond);
 	secret_free(b->token);
 	b->token = NULL;
+	serve_meta_cache_free(b);
 }

@@ -716,7 +716,7 @@ serve_upstream_stop(struct broker *b)
 		r->done = 1;
 		r->refs--;	/* upstream's; MHD's is still held */
 	}
-	b->incoming = b->waiting = NULL;
+	b->incoming = b->waiting = b->meta_queue = NULL;
 	for (r = b->flagged; r != NULL; r = next) {
 		next = r->next_flag;
 		r->on_flag_list = 0;

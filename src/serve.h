@@ -46,6 +46,9 @@ struct serve_header {
 	char	*value;
 };
 
+#define SREQ_META_TOKEN		1
+#define SREQ_META_IDENTITY	2
+
 enum sreq_state {
 	SREQ_BODY,		/* reading the client's body */
 	SREQ_QUEUED,		/* handed to the upstream thread */
@@ -80,7 +83,15 @@ struct sreq {
 
 	/* A local answer instead of the upstream one. */
 	int			 local_status;	/* 0: none */
-	char			*local_body;	/* JSON */
+	char			*local_body;
+	const char		*local_ctype;	/* NULL: application/json */
+	char			*local_location; /* a redirect's, or NULL */
+	int			 local_meta;	/* Metadata-Flavor: Google */
+
+	/* The metadata emulator's: a token or an ID token to answer. */
+	int			 meta;		/* SREQ_META_* or 0 */
+	char			*meta_arg;	/* scopes (or NULL); audience */
+	int			 meta_full;	/* format=full */
 
 	/* The upstream attempt. */
 	void			*easy;		/* CURL * */
@@ -135,6 +146,8 @@ struct broker {
 	int			 want_reload;
 	double			 retry_mint_at;	/* after a failed refresh */
 	char			 err[512];	/* the last mint's failure */
+	struct sreq		*meta_queue;	/* the emulator's asks */
+	struct meta_cached	*meta_cache;	/* its tokens, by scopes */
 
 	/* Upstream thread. */
 	pthread_t		 up_thread;
@@ -149,7 +162,8 @@ struct broker {
 
 	int			 inflight;	/* requests begun, not ended */
 	int			 draining;	/* SIGTERM: no new requests */
-	int			 stopping;	/* threads: end now */
+	int			 stopping;	/* the upstream thread: end now */
+	int			 token_stopping; /* the token thread: end now */
 	unsigned long long	 served;
 };
 
@@ -180,7 +194,10 @@ void	 serve_upstream_wake(struct broker *b);
 
 /* serve-token.c */
 int	 serve_token_start(struct broker *b);
+/* End the thread; what it has queued stays for serve_upstream_stop. */
 void	 serve_token_stop(struct broker *b);
+/* Then, once no thread is left, release its state. */
+void	 serve_token_cleanup(struct broker *b);
 /*
  * The current token for r, copied into *tok (caller frees with
  * secret_free), or NULL: then a mint is asked for.  Lock held.
@@ -188,6 +205,22 @@ void	 serve_token_stop(struct broker *b);
 char	*serve_token_get(struct broker *b, struct sreq *r);
 /* Upstream said 401 to the token of generation gen.  Lock held. */
 void	 serve_token_rejected(struct broker *b, unsigned long gen);
+
+/* serve-token.c, for the metadata emulator: answer r (lock held). */
+void	 serve_token_submit(struct broker *b, struct sreq *r);
+
+/* serve-metadata.c */
+/* 1 if uri is the metadata server's ("/" or /computeMetadata...). */
+int	 serve_meta_path(const char *uri);
+/* Check and route a metadata request (lock held): a local answer, or
+ * r->meta set for the token thread. */
+void	 serve_meta_begin(struct broker *b, struct sreq *r,
+	    struct MHD_Connection *c);
+/* The token thread's part: answer the queued asks (lock held; released
+ * around the hooks). */
+void	 serve_meta_serve(struct broker *b);
+/* Free the cached tokens (lock held). */
+void	 serve_meta_cache_free(struct broker *b);
 
 /* serve-peer.c */
 /*

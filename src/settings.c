@@ -126,6 +126,8 @@ const struct setting_def settings_table[] = {
 	{ .name = "url_var", .key = "url_var", .offset = SETTING_PROFILE_ONLY },
 	{ .name = "max_body", .key = "max_body",
 	  .offset = SETTING_PROFILE_ONLY },
+	{ .name = "project_number", .key = "project_number",
+	  .offset = SETTING_PROFILE_ONLY },
 };
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
 
