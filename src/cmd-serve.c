@@ -51,6 +51,9 @@
 #define SERVE_KEY_PREFIX	"vtk-"
 #define SERVE_KEY_BYTES		32
 #define SERVE_MAX_BODY		(32 * 1024 * 1024)
+#define SERVE_MAX_REQUESTS	768	/* in flight at once, then 503 */
+#define SERVE_MAX_REQUESTS_CAP	4096
+#define SERVE_IDLE_TIMEOUT	60	/* seconds a connection may idle */
 
 extern char **environ;
 
@@ -575,24 +578,56 @@ static const struct serve_hooks serve_hooks_table = {
 
 /* --- running the broker ----------------------------------------------- */
 
+/* A profile number in [1, max], or def when the key is not there. */
 static int
-serve_max_body(struct vt_ctx *ctx, size_t *out)
+serve_profile_number(struct vt_ctx *ctx, const char *key,
+    unsigned long long def, unsigned long long max, const char *what,
+    unsigned long long *out)
 {
-	const char		*v = config_get(ctx->config, "max_body");
+	const char		*v = config_get(ctx->config, key);
 	char			*end;
 	unsigned long long	 n;
 
-	*out = SERVE_MAX_BODY;
+	*out = def;
 	if (v == NULL)
 		return 0;
 	errno = 0;
 	n = strtoull(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || n == 0 ||
-	    n > (unsigned long long)1 << 32)
-		return vt_err(VT_ERR_CONFIG, "invalid max_body '%s' in profile "
-		    "'%s': expected a number of bytes up to 4 GiB", v,
-		    ctx->profile.value);
-	*out = (size_t)n;
+	if (errno != 0 || end == v || *end != '\0' || n == 0 || n > max ||
+	    v[0] == '-')
+		return vt_err(VT_ERR_CONFIG, "invalid %s '%s' in profile '%s': "
+		    "expected %s up to %llu", key, v, ctx->profile.value, what,
+		    max);
+	*out = n;
+	return 0;
+}
+
+/* The profile's limits: max_body, max_requests, idle_timeout. */
+static int
+serve_limits(struct vt_ctx *ctx, struct serve_config *cfg)
+{
+	unsigned long long	n;
+	const char		*v;
+	long			secs;
+	int			r;
+
+	if ((r = serve_profile_number(ctx, "max_body", SERVE_MAX_BODY,
+	    (unsigned long long)1 << 32, "a number of bytes", &n)) != 0)
+		return r;
+	cfg->max_body = (size_t)n;
+	if ((r = serve_profile_number(ctx, "max_requests", SERVE_MAX_REQUESTS,
+	    SERVE_MAX_REQUESTS_CAP, "a number of requests", &n)) != 0)
+		return r;
+	cfg->max_requests = (int)n;
+	cfg->idle_timeout = SERVE_IDLE_TIMEOUT;
+	if ((v = config_get(ctx->config, "idle_timeout")) != NULL) {
+		if (settings_parse_duration(v, &secs) != 0 || secs < 1 ||
+		    secs > 3600)
+			return vt_err(VT_ERR_CONFIG, "invalid idle_timeout '%s' "
+			    "in profile '%s': expected a duration from 1s to "
+			    "1h", v, ctx->profile.value);
+		cfg->idle_timeout = (int)secs;
+	}
 	return 0;
 }
 
@@ -639,7 +674,7 @@ serve_prepare(struct vt_ctx *ctx, const struct cmd_args *args,
 	if (args->no_openai && !args->metadata)
 		return vt_err(VT_ERR_USAGE, "--no-openai leaves nothing to "
 		    "serve: add --metadata");
-	if ((r = serve_max_body(ctx, &sr->cfg.max_body)) != 0 ||
+	if ((r = serve_limits(ctx, &sr->cfg)) != 0 ||
 	    (r = serve_upstream_build(ctx, &sr->h.src, &sr->cfg.up)) != 0 ||
 	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,
 	    &p)) != 0)

@@ -82,6 +82,8 @@ struct serve_config {
 	const char	*key;		/* the local key clients present */
 	struct serve_upstream up;	/* the module takes it over */
 	size_t		 max_body;
+	int		 max_requests;	/* in flight at once, then 503 */
+	int		 idle_timeout;	/* seconds a connection may idle */
 	int		 timeout_sec;	/* --timeout: mints and retries */
 	int		 openai;	/* the /v1 proxy is on */
 	int		 metadata;	/* the metadata server emulator is on */

@@ -235,7 +235,7 @@ serve_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 		    "invalid_request_error", NULL);
 		return;
 	}
-	if (b->draining || b->inflight > SERVE_MAX_INFLIGHT) {
+	if (b->draining || b->inflight > b->cfg->max_requests) {
 		serve_local(r, 503, b->draining ? "vtoken: the broker is "
 		    "shutting down" : "vtoken: too many requests in flight; "
 		    "try again", "vtoken_unavailable", NULL);
@@ -543,8 +543,9 @@ serve_http_start(struct broker *b)
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    serve_access, b,
 	    MHD_OPTION_LISTEN_SOCKET, b->cfg->fd,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVE_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(b->cfg->max_requests +
+	    SERVE_SPARE_CONNECTIONS),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)b->cfg->idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_HEADER_MAX,
 	    MHD_OPTION_URI_LOG_CALLBACK, serve_uri, b,
 	    MHD_OPTION_NOTIFY_COMPLETED, serve_completed, b,

@@ -32,9 +32,9 @@ struct MHD_Connection;
 struct MHD_Daemon;
 
 /* Bounds; PRODUCT.md "The broker". */
-#define SERVE_MAX_CONNECTIONS	1024	/* then libmicrohttpd refuses */
-#define SERVE_MAX_INFLIGHT	768	/* then 503 */
-#define SERVE_CONN_TIMEOUT	60	/* seconds idle before a close */
+/* Connections: max_requests and this many more (idle keep-alive ones),
+ * then libmicrohttpd refuses new ones. */
+#define SERVE_SPARE_CONNECTIONS	256
 #define SERVE_HEADER_MAX	(64 * 1024)	/* per-connection memory */
 #define SERVE_ATTEMPTS		3	/* upstream tries per location */
 #define SERVE_DRAIN_SECONDS	10	/* SIGTERM: in-flight requests */

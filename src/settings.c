@@ -128,6 +128,10 @@ const struct setting_def settings_table[] = {
 	  .offset = SETTING_PROFILE_ONLY },
 	{ .name = "project_number", .key = "project_number",
 	  .offset = SETTING_PROFILE_ONLY },
+	{ .name = "max_requests", .key = "max_requests",
+	  .offset = SETTING_PROFILE_ONLY },
+	{ .name = "idle_timeout", .key = "idle_timeout",
+	  .offset = SETTING_PROFILE_ONLY },
 };
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
 

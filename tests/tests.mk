@@ -90,6 +90,7 @@ SH_TESTS += \
 	tests/t/t6000-serve-mock.sh \
 	tests/t/t6010-serve-state.sh \
 	tests/t/t6020-serve-access.sh \
+	tests/t/t6025-serve-limits.sh \
 	tests/t/t6030-serve-retry.sh \
 	tests/t/t6040-serve-stream.sh \
 	tests/t/t6045-serve-exec.sh \
@@ -97,4 +98,4 @@ SH_TESTS += \
 	tests/t/t6050-serve-headline.sh \
 	tests/t/t6060-serve-systemd.sh
 EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
-	tests/mock/sdactivate.py
+	tests/mock/sdactivate.py tests/mock/rawhttp.py
