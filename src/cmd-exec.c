@@ -28,7 +28,6 @@
 #include "log.h"
 #include "secret.h"
 #include "serve-cmd.h"
-#include "settings.h"
 
 /* setenv, or a message saying which variable could not be set. */
 static int
@@ -67,10 +66,8 @@ cmd_exec_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		return serve_exec(ctx, args);
 	if (args->metadata)
 		return vt_err(VT_ERR_USAGE, "--metadata is for 'exec --serve'");
-	if (strchr(ctx->location.value, ',') != NULL)
-		return vt_err(setting_bad_code(&ctx->location), "a list of "
-		    "locations (from %s) is for 'exec --serve' only",
-		    ctx->location.origin);
+	/* A list is the broker's; without one, the first location. */
+	ctx->location.value[strcspn(ctx->location.value, ",")] = '\0';
 
 	/* env's variables, named as env names them (key_var, url_var). */
 	if ((r = cmd_env_vars(ctx, NULL, NULL, NULL, 0, NULL, &ev)) != 0)

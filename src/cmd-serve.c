@@ -835,9 +835,9 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct serve_listen	 ln;
 	struct serve_run	 sr;
-	struct env_var		 vars[SERVE_ENV_MAX + 1];
+	struct env_var		 vars[SERVE_ENV_MAX + 3];
 	sigset_t		 sigs, old;
-	char			*key = NULL, **env = NULL;
+	char			*key = NULL, **env = NULL, *loc = NULL;
 	pid_t			 child = 0;
 	size_t			 n;
 	int			 r, st = 0;
@@ -859,6 +859,15 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	if (args->metadata) {
 		vars[n].name = "GOOGLE_APPLICATION_CREDENTIALS";
 		vars[n++].value = NULL;
+	}
+	/* As plain exec: Google's own SDKs read these in Vertex mode. */
+	loc = xstrndup(ctx->location.value, strcspn(ctx->location.value,
+	    ","));
+	vars[n].name = "GOOGLE_CLOUD_LOCATION";
+	vars[n++].value = loc;
+	if (ctx->project.value != NULL) {
+		vars[n].name = "GOOGLE_CLOUD_PROJECT";
+		vars[n++].value = ctx->project.value;
 	}
 	env = serve_child_env(vars, n);
 	/*
@@ -884,6 +893,7 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	}
 out:
 	serve_finish(&sr);
+	free(loc);
 	if (env != NULL)
 		serve_child_env_free(env);
 	secret_free(key);

@@ -492,10 +492,10 @@ check_location(struct vt_ctx *ctx, const struct setting *s)
 		return vt_err(setting_bad_code(s), "invalid location '%s' "
 		    "(from %s): expected a region such as us-central1, or "
 		    "global", s->value, s->origin);
+	/* The others use the first: the one a broker would try first. */
 	if (n > 1 && strcmp(ctx->command, "serve") != 0 &&
 	    strcmp(ctx->command, "exec") != 0)
-		return vt_err(setting_bad_code(s), "a list of locations "
-		    "(from %s) is for 'vtoken serve' only", s->origin);
+		s->value[strcspn(s->value, ",")] = '\0';
 	return 0;
 }
 

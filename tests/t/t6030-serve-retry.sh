@@ -193,4 +193,13 @@ is "$(tries f5 location)" loc-a "requests go to A first again"
 serve_stop
 is "$SERVE_STATUS" 0 "SIGTERM: exit 0"
 
+# Every other command uses the first location of a list, so one profile
+# serves the broker and the programs that ask env for a token.
+vt env --location loc-a,loc-b --shell json \
+    --base-url "$MOCK_URL/v1/projects/vt-serve/locations/{location}/endpoints/openapi"
+is "$VT_STATUS" 0 "env with a list of locations works"
+like "$VT_OUT" '/locations/loc-a/endpoints/openapi"' "with the first location"
+vt env --location loc-a,bad_loc --shell json --base-url "$SERVE_BASE"
+is "$VT_STATUS" 2 "a list with an invalid location: exit 2"
+
 done_testing
