@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "gitcred.h"
+#include "output.h"
 #include "url.h"
 #include "secret.h"
 #include "xmalloc.h"
@@ -316,12 +317,8 @@ gitcred_port(const char *s)
 	return v >= 1 && v <= 65535 ? v : -1;
 }
 
-/*
- * Split "name", "name:port", "[v6]" or "[v6]:port" into a lower-case name
- * (brackets kept) and a port (0 if none).  -1 if it is none of those.
- */
-static int
-gitcred_split(const char *hostport, char **name, long *port)
+int
+gitcred_host_split(const char *hostport, char **name, long *port)
 {
 	struct in6_addr	 a6;
 	const char	*end, *colon;
@@ -361,9 +358,8 @@ gitcred_split(const char *hostport, char **name, long *port)
 	return 0;
 }
 
-/* Whether name is domain or under it, on a dot boundary. */
-static int
-gitcred_under(const char *name, const char *domain, int self)
+int
+gitcred_host_under(const char *name, const char *domain, int self)
 {
 	size_t	nl = strlen(name), dl = strlen(domain);
 
@@ -385,7 +381,7 @@ gitcred_valid_entry(const char *entry)
 			return 0;
 		entry += 2;
 	}
-	ok = gitcred_split(entry, &name, &port) == 0;
+	ok = gitcred_host_split(entry, &name, &port) == 0;
 	free(name);
 	return ok;
 }
@@ -406,14 +402,30 @@ gitcred_entry_matches(const char *e, const char *name, long port,
 		wild = 1;
 		e += 2;
 	}
-	if (gitcred_split(e, &ename, &eport) != 0)
+	if (gitcred_host_split(e, &ename, &eport) != 0)
 		return 0;
-	m = wild ? gitcred_under(name, ename, 0) : strcmp(name, ename) == 0;
+	m = wild ? gitcred_host_under(name, ename, 0) :
+	    strcmp(name, ename) == 0;
 	if (eport != 0 && eport != port)
 		m = 0;
 	*loopback = !wild && http_host_is_loopback(ename);
 	free(ename);
 	return m;
+}
+
+int
+gitcred_host_listed(const char *name, long port, const char *const *list,
+    int need_loopback)
+{
+	size_t	i;
+	int	loopback;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++) {
+		if (gitcred_entry_matches(list[i], name, port, &loopback) &&
+		    (!need_loopback || loopback))
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -423,28 +435,23 @@ gitcred_host_allowed(const char *protocol, const char *host,
 	char	*name = NULL;
 	long	 port;
 	size_t	 i;
-	int	 https, loopback, r = 0;
+	int	 https, r = 0;
 
 	if (protocol == NULL || host == NULL)
 		return 0;
 	https = strcmp(protocol, "https") == 0;
 	if (!https && strcmp(protocol, "http") != 0)
 		return 0;
-	if (gitcred_split(host, &name, &port) != 0)
+	if (gitcred_host_split(host, &name, &port) != 0)
 		return 0;
 	for (i = 0; https && gitcred_google[i] != NULL; i++) {
-		if (gitcred_under(name, gitcred_google[i], 1)) {
+		if (gitcred_host_under(name, gitcred_google[i], 1)) {
 			r = GITCRED_HOST_GOOGLE;
 			goto out;
 		}
 	}
-	for (i = 0; git_hosts != NULL && git_hosts[i] != NULL; i++) {
-		if (gitcred_entry_matches(git_hosts[i], name, port,
-		    &loopback) && (https || loopback)) {
-			r = GITCRED_HOST_LISTED;
-			goto out;
-		}
-	}
+	if (gitcred_host_listed(name, port, git_hosts, !https))
+		r = GITCRED_HOST_LISTED;
 out:
 	free(name);
 	return r;
@@ -472,19 +479,14 @@ gitcred_answer(int bearer, const char *username, const char *token,
     time_t expires_at, time_t now)
 {
 	char	 expiry[64] = "";
-	time_t	 skew;
 
 	if (strpbrk(token, "\r\n") != NULL || *token == '\0' ||
 	    (!bearer && (strpbrk(username, "\r\n") != NULL ||
 	    *username == '\0')))
 		return NULL;
-	if (expires_at > 0) {
-		skew = expires_at > now ? (expires_at - now) / 2 : 0;
-		if (skew > 60)
-			skew = 60;
+	if (expires_at > 0)
 		snprintf(expiry, sizeof expiry, "password_expiry_utc=%lld\n",
-		    (long long)(expires_at - skew));
-	}
+		    (long long)output_client_expiry(expires_at, now));
 	if (bearer)
 		return xasprintf("capability[]=authtype\nauthtype=Bearer\n"
 		    "credential=%s\nephemeral=1\n%s", token, expiry);

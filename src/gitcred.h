@@ -88,6 +88,28 @@ int	 gitcred_host_allowed(const char *protocol, const char *host,
  */
 int	 gitcred_valid_entry(const char *entry);
 
+/*
+ * The host rules, shared with the Docker helper (dockercred.c).  Split
+ * "name", "name:port", "[v6]" or "[v6]:port" into a lower-case name
+ * (brackets kept; the caller frees it) and a port (0 if none): 0, or -1
+ * (and *name NULL) if hostport is none of those.  A name is DNS labels
+ * of letters, digits and '-', without a trailing dot.
+ */
+int	 gitcred_host_split(const char *hostport, char **name, long *port);
+/*
+ * Whether the lower-case name is under domain on a dot boundary, or
+ * (self) is domain itself.
+ */
+int	 gitcred_host_under(const char *name, const char *domain, int self);
+/*
+ * Whether an entry of list (git_hosts or docker_hosts entries as
+ * gitcred_valid_entry() accepts them, NULL-terminated; list may be NULL)
+ * admits name (from gitcred_host_split) and port; with need_loopback,
+ * only a loopback entry counts (localhost, 127.0.0.0/8, [::1]).
+ */
+int	 gitcred_host_listed(const char *name, long port,
+	    const char *const *list, int need_loopback);
+
 
 /*
  * Whether to answer with authtype=Bearer: git announced the authtype

@@ -501,3 +501,14 @@ output_parse_rfc3339(const char *s, time_t *out)
 	*out = t - (time_t)sign * ((time_t)oh * 3600 + (time_t)om * 60);
 	return 0;
 }
+
+time_t
+output_client_expiry(time_t expires_at, time_t now)
+{
+	time_t	skew;
+
+	skew = expires_at > now ? (expires_at - now) / 2 : 0;
+	if (skew > 60)
+		skew = 60;
+	return expires_at - skew;
+}

@@ -75,4 +75,11 @@ const char *output_rfc3339(time_t t, char *buf, size_t bufsz);
  */
 int	 output_parse_rfc3339(const char *s, time_t *out);
 
+/*
+ * The expiry to tell a client that keeps a token (git, kubectl): the
+ * token's, less a minute, or less half the life left when that is
+ * shorter, so the client stops using it before the server does.
+ */
+time_t	 output_client_expiry(time_t expires_at, time_t now);
+
 #endif /* VTOKEN_OUTPUT_H */
