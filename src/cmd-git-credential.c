@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,55 +48,68 @@
 #include "source.h"
 #include "xmalloc.h"
 
-#define GITCRED_PROGRAM	"git-credential-vtoken"
+/*
+ * The helper programs that are links to vtoken, and the command each
+ * name runs: git runs git-credential-vtoken, Docker and containers/image
+ * docker-credential-vtoken.
+ */
+static const struct {
+	const char	*program;
+	const char	*command;
+} cmd_helpers[] = {
+	{ "git-credential-vtoken",	"git-credential" },
+	{ "docker-credential-vtoken",	"docker-credential" },
+};
 
-/* The argv made for git-credential-vtoken, freed at exit. */
-static char	**cmd_git_credential_new_argv;
+/* The argv made for a helper's name, freed at exit. */
+static char	**cmd_helper_new_argv;
 
 static void
-cmd_git_credential_argv_free(void)
+cmd_helper_argv_free(void)
 {
-	free(cmd_git_credential_new_argv);
-	cmd_git_credential_new_argv = NULL;
+	free(cmd_helper_new_argv);
+	cmd_helper_new_argv = NULL;
 }
 
 char **
-cmd_git_credential_argv(int *argcp, char **argv)
+cmd_helper_argv(int *argcp, char **argv)
 {
 	char		**new_argv;
 	const char	 *base;
+	size_t		  h;
 	int		  i;
 
 	if (*argcp < 1 || argv[0] == NULL)
 		return argv;
 	base = strrchr(argv[0], '/');
 	base = base != NULL ? base + 1 : argv[0];
-	if (strcmp(base, GITCRED_PROGRAM) != 0)
+	for (h = 0; h < sizeof cmd_helpers / sizeof cmd_helpers[0]; h++) {
+		if (strcmp(base, cmd_helpers[h].program) == 0)
+			break;
+	}
+	if (h == sizeof cmd_helpers / sizeof cmd_helpers[0])
 		return argv;
 	new_argv = xreallocarray(NULL, (size_t)*argcp + 2, sizeof *new_argv);
 	new_argv[0] = argv[0];
-	new_argv[1] = (char *)"git-credential";
+	new_argv[1] = (char *)(uintptr_t)cmd_helpers[h].command;
 	for (i = 1; i < *argcp; i++)
 		new_argv[i + 1] = argv[i];
 	new_argv[*argcp + 1] = NULL;
 	(*argcp)++;
-	cmd_git_credential_new_argv = new_argv;
-	atexit(cmd_git_credential_argv_free);
+	cmd_helper_new_argv = new_argv;
+	atexit(cmd_helper_argv_free);
 	return new_argv;
 }
 
-/*
- * The profile's git_hosts, blanks around each entry trimmed and empty
- * entries dropped, each checked.  *out is NULL when the key is absent.
- */
-static int
-cmd_git_credential_hosts(struct vt_ctx *ctx, char ***out)
+int
+cmd_profile_list(struct vt_ctx *ctx, const char *key,
+    int (*valid)(const char *), const char *what, char ***out)
 {
 	char	**list, *e, *end;
 	size_t	  i, n = 0;
 
 	*out = NULL;
-	if ((list = config_get_list(ctx->config, "git_hosts")) == NULL)
+	if ((list = config_get_list(ctx->config, key)) == NULL)
 		return 0;
 	for (i = 0; list[i] != NULL; i++) {
 		for (e = list[i]; *e == ' ' || *e == '\t'; e++)
@@ -105,11 +119,11 @@ cmd_git_credential_hosts(struct vt_ctx *ctx, char ***out)
 			;
 		*end = '\0';
 		memmove(list[i], e, strlen(e) + 1);
-		if (*list[i] != '\0' && !gitcred_valid_entry(list[i])) {
+		if (*list[i] != '\0' && !valid(list[i])) {
 			vt_err(VT_ERR_CONFIG, "'%s' profile '%s' key "
-			    "'git_hosts': '%s' is not a host, host:port or "
-			    "*.domain; fix the entry", config_file(ctx->config),
-			    config_profile(ctx->config), list[i]);
+			    "'%s': '%s' is not %s; fix the entry",
+			    config_file(ctx->config),
+			    config_profile(ctx->config), key, list[i], what);
 			xstrv_free(list);
 			return VT_ERR_CONFIG;
 		}
@@ -160,7 +174,8 @@ cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
 	if (cmd_git_credential_read(gc, &why) != 0)
 		return vt_err(VT_ERR_USAGE, "git-credential: the input is not "
 		    "a git credential request (%s); answering nothing", why);
-	if ((r = cmd_git_credential_hosts(ctx, &hosts)) != 0)
+	if ((r = cmd_profile_list(ctx, "git_hosts",
+	    gitcred_valid_entry, CMD_HOSTS_WHAT, &hosts)) != 0)
 		return r;
 	*kind = gitcred_host_allowed(gc->protocol, gc->host,
 	    (const char *const *)hosts);

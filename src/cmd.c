@@ -34,6 +34,9 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_cache_entry,
 	&cmd_key_entry,
 	&cmd_git_credential_entry,
+	&cmd_docker_credential_entry,
+	&cmd_configure_docker_entry,
+	&cmd_kube_credential_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -74,7 +77,7 @@ cmd_usage(int to_stdout)
 "\n"
 "Commands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
-		fprintf(f, "  %-15s %s\n", cmd_table[i]->name,
+		fprintf(f, "  %-17s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
 	fprintf(f,
 "\n"

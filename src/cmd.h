@@ -23,6 +23,7 @@ struct token;
 #define CMDOPT_SERVE	0x40	/* --serve */
 #define CMDOPT_SERVER	0x80	/* --no-openai, --rotate-key */
 #define CMDOPT_METADATA	0x400	/* --metadata (serve, exec --serve) */
+#define CMDOPT_DRY_RUN	0x100	/* --dry-run */
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
@@ -46,6 +47,7 @@ struct cmd_args {
 	int		 no_openai;
 	int		 rotate_key;
 	int		 metadata;	/* the metadata server emulator */
+	int		 dry_run;
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };
@@ -76,6 +78,9 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_key_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_token_entry;
+extern const struct cmd_entry cmd_docker_credential_entry;
+extern const struct cmd_entry cmd_configure_docker_entry;
+extern const struct cmd_entry cmd_kube_credential_entry;
 
 /* The table, NULL-terminated. */
 extern const struct cmd_entry *cmd_table[];
@@ -96,10 +101,21 @@ int	 cmd_print(const char *s);
 int	 cmd_shell(const char *name, enum shell *sh);
 /*
  * When vtoken runs as git-credential-vtoken (git's name for the helper
- * "vtoken"), an argv with "git-credential" inserted as the command;
+ * "vtoken") or docker-credential-vtoken (Docker's), an argv with
+ * "git-credential" or "docker-credential" inserted as the command;
  * otherwise argv itself.  *argcp is updated.  (cmd-git-credential.c)
  */
-char	**cmd_git_credential_argv(int *argcp, char **argv);
+char	**cmd_helper_argv(int *argcp, char **argv);
+/*
+ * The profile's list key (git_hosts, docker_hosts, docker_locations),
+ * blanks around each entry trimmed and empty entries dropped, each
+ * checked with valid(): VT_ERR_CONFIG naming a bad one, which "is not
+ * <what>".  *out is NULL when the key is absent; free it with
+ * xstrv_free().  (cmd-git-credential.c)
+ */
+int	 cmd_profile_list(struct vt_ctx *ctx, const char *key,
+	    int (*valid)(const char *), const char *what, char ***out);
+#define CMD_HOSTS_WHAT	"a host, host:port or *.domain"
 /*
  * Resolve the credential and mint a token with it (cmd.c).  On success
  * the caller owns *src and tok; on failure both are released.

@@ -40,6 +40,7 @@ enum {
 	OPT_NO_OPENAI,
 	OPT_ROTATE_KEY,
 	OPT_METADATA,
+	OPT_DRY_RUN,
 	OPT_SETTING = 512,		/* + row index */
 	OPT_SETTING_ALT = 512 + SETTINGS_MAX	/* + row index */
 };
@@ -62,6 +63,7 @@ static const struct option options_fixed[] = {
 	{ "no-openai",		no_argument,	   NULL, OPT_NO_OPENAI },
 	{ "rotate-key",		no_argument,	   NULL, OPT_ROTATE_KEY },
 	{ "metadata",		no_argument,	   NULL, OPT_METADATA },
+	{ "dry-run",		no_argument,	   NULL, OPT_DRY_RUN },
 };
 
 /* getopt's list: options_fixed and every row's option(s). */
@@ -140,6 +142,7 @@ static const struct {
 	{ OPT_NO_OPENAI, CMDOPT_SERVER,	"--no-openai" },
 	{ OPT_ROTATE_KEY, CMDOPT_SERVER, "--rotate-key" },
 	{ OPT_METADATA,	CMDOPT_METADATA, "--metadata" },
+	{ OPT_DRY_RUN,	CMDOPT_DRY_RUN,	"--dry-run" },
 };
 
 /* The word getopt stopped at, for messages. */
@@ -197,6 +200,9 @@ options_set_cmd(struct cmd_args *args, int id, const char *arg, int *used)
 		break;
 	case OPT_METADATA:
 		args->metadata = 1;
+		break;
+	case OPT_DRY_RUN:
+		args->dry_run = 1;
 		break;
 	}
 }

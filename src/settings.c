@@ -132,6 +132,10 @@ const struct setting_def settings_table[] = {
 	  .offset = SETTING_PROFILE_ONLY },
 	{ .name = "idle_timeout", .key = "idle_timeout",
 	  .offset = SETTING_PROFILE_ONLY },
+	{ .name = "docker_hosts", .key = "docker_hosts",
+	  .offset = SETTING_PROFILE_ONLY },
+	{ .name = "docker_locations", .key = "docker_locations",
+	  .offset = SETTING_PROFILE_ONLY },
 };
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
 

@@ -22,6 +22,8 @@ vtoken_fail(int r)
 {
 	const char	*msg = vt_errmsg();
 
+	if (r == VT_ERR_DECLINED)
+		return VT_EXIT_INTERNAL;
 	if ((r < VT_ERR_NET || r > VT_ERR_INTERNAL) && r != VT_ERR_NOEXEC &&
 	    r != VT_ERR_NOTFOUND)
 		r = VT_ERR_INTERNAL;
@@ -39,7 +41,7 @@ main(int argc, char **argv)
 	int		 r, status;
 
 	process_harden();
-	argv = cmd_git_credential_argv(&argc, argv);
+	argv = cmd_helper_argv(&argc, argv);
 	if ((r = options_parse(argc, argv, &cli, &args)) != 0)
 		return vtoken_fail(r);
 	if (cli.version) {

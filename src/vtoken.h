@@ -32,6 +32,12 @@
 #define VT_ERR_NET		(-VT_EXIT_NET)
 #define VT_ERR_NOEXEC		(-VT_EXIT_NOEXEC)
 #define VT_ERR_NOTFOUND		(-VT_EXIT_NOTFOUND)
+/*
+ * A helper declined, and its protocol's answer is already on stdout
+ * (Docker's "credentials not found"): exit status 1 and no error line,
+ * since clients that ask every helper would show it for every host.
+ */
+#define VT_ERR_DECLINED		(-1000)
 
 #define VT_SCOPE_CLOUD_PLATFORM	"https://www.googleapis.com/auth/cloud-platform"
 #define VT_GOOGLE_TOKEN_URI	"https://oauth2.googleapis.com/token"
