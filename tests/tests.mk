@@ -22,6 +22,9 @@ UNIT_TESTS = \
 	tests/unit/test-output \
 	tests/unit/test-serve \
 	tests/unit/test-vertex
+UNIT_TESTS += \
+	tests/unit/test-dockercred \
+	tests/unit/test-kubecred
 if HAVE_CMOCKA
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
