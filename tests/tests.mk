@@ -102,3 +102,9 @@ SH_TESTS += \
 	tests/t/t6060-serve-systemd.sh
 EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 	tests/mock/sdactivate.py tests/mock/rawhttp.py
+
+
+# Helper protocols of other clients: Docker's credential helper and
+# configure-docker, kubectl's exec credential, token files.
+SH_TESTS += \
+	tests/t/t5700-docker-credential.sh

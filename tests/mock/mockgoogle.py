@@ -102,6 +102,19 @@ Endpoints:
     GET  /  and  /computeMetadata/v1/...
                                 the GCE metadata server, when the config
                                 has "metadata" (see below)
+    GET  /v2/...                a container registry (Docker's registry
+                                API v2, read only): every path needs
+                                Basic oauth2accesstoken:<a token this
+                                mock issued>, else 401 with
+                                WWW-Authenticate: Basic; repositories
+                                under public/ are open to anyone.
+                                /v2/, /v2/NAME/manifests/REF,
+                                /v2/NAME/blobs/DIGEST, /v2/NAME/tags/list
+                                (one image, tag "latest")
+    GET  /api, /apis            a Kubernetes API server's discovery: needs
+                                a Bearer token this mock issued, else 401
+                                with a Status object (kubectl's exec
+                                credential test)
     GET  /_mock/health          "ok"
     POST /_mock/check           form token=T: 200 if this mock issued T
                                 and it has not expired or been revoked,
@@ -164,6 +177,8 @@ CHAT_PATH = re.compile(r"^/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)"
                        r"/endpoints/([^/]+)/chat/completions$")
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 GEMINI_CHAT_PATH = "/v1beta/openai/chat/completions"
+REGISTRY_PATH = re.compile(r"^/v2/(.+)/(manifests|blobs|tags/list)/?([^/]*)$")
+MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 MD_SA = "/computeMetadata/v1/instance/service-accounts/default/"
 IAM_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+)"
                       r":generateAccessToken$")
@@ -518,6 +533,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  IAM_PATH.match(url.path).group(1)))
         elif url.path in ("/subject/text", "/subject/json"):
             reply = self.subject(rec, conf)
+        elif url.path == "/v2" or url.path.startswith("/v2/"):
+            reply = self.registry(rec, url.path)
+        elif url.path in ("/api", "/apis"):
+            reply = self.kube_api(rec, url.path)
         elif url.path == "/_mock/health":
             reply = (200, "ok\n", "text/plain", ())
         elif url.path in ("/_mock/check", "/_mock/revoke", "/_mock/issue"):
@@ -997,6 +1016,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
         events += [event({}, "stop"), None]
         return (200, SSE(events), "text/event-stream; charset=utf-8", ())
 
+    def registry(self, rec, path):
+        """GET /v2/...: a read-only registry holding one small image."""
+        auth = self.headers.get("Authorization", "")
+        user = None
+        if auth.startswith("Basic "):
+            try:
+                user, _, pw = base64.b64decode(
+                    auth[6:], validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                pw = ""
+            if user != "oauth2accesstoken" or \
+                    not self.server.state.token_valid(pw):
+                user = None
+        rec["registry_user"] = user
+        m = REGISTRY_PATH.match(path)
+        public = m is not None and m.group(1).startswith("public/")
+        if user is None and not public:
+            return (401, json.dumps({"errors": [{
+                "code": "UNAUTHORIZED", "message": "authentication required",
+                "detail": None}]}), None,
+                (("WWW-Authenticate", 'Basic realm="mockgoogle"'),
+                 ("Docker-Distribution-API-Version", "registry/2.0")))
+        dist = (("Docker-Distribution-API-Version", "registry/2.0"),)
+        if path in ("/v2", "/v2/"):
+            return (200, "{}", None, dist)
+        if self.command not in ("GET", "HEAD") or m is None:
+            return (404, json.dumps({"errors": [{
+                "code": "NAME_UNKNOWN", "message": "not found"}]}),
+                None, dist)
+        name, kind, ref = m.groups()
+        cfg, manifest = registry_image()
+        if kind == "tags/list":
+            return (200, json.dumps({"name": name, "tags": ["latest"]}),
+                    None, dist)
+        if kind == "manifests" and ref in ("latest", sha256(manifest)):
+            return (200, manifest, MANIFEST_TYPE,
+                    dist + (("Docker-Content-Digest", sha256(manifest)),))
+        if kind == "blobs" and ref == sha256(cfg):
+            return (200, cfg, "application/octet-stream",
+                    dist + (("Docker-Content-Digest", sha256(cfg)),))
+        return (404, json.dumps({"errors": [{
+            "code": "MANIFEST_UNKNOWN", "message": "not found"}]}),
+            None, dist)
+
+    def kube_api(self, rec, path):
+        """GET /api, /apis: what kubectl get --raw /api reads."""
+        auth = self.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ")
+                and self.server.state.token_valid(auth[7:])):
+            return (401, json.dumps({
+                "kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure", "message": "Unauthorized",
+                "reason": "Unauthorized", "code": 401}), None, ())
+        if path == "/apis":
+            return (200, json.dumps({"kind": "APIGroupList",
+                                     "apiVersion": "v1", "groups": []}),
+                    None, ())
+        return (200, json.dumps({
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{
+                "clientCIDR": "0.0.0.0/0",
+                "serverAddress": "127.0.0.1:%d"
+                % self.server.server_address[1]}]}), None, ())
+
     def token_control(self, rec, path):
         """POST /_mock/check and /_mock/revoke, for other test servers."""
         if self.command != "POST":
@@ -1023,6 +1106,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             return (400, "token=T or all=1\n", "text/plain", ())
         return (200, "%d\n" % n, "text/plain", ())
+
+
+def sha256(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def registry_image():
+    """The registry's one image: its config blob and its manifest."""
+    cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                      "config": {"Labels": {"mock": "mockgoogle"}},
+                      "rootfs": {"type": "layers", "diff_ids": []},
+                      "history": []}, sort_keys=True).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": MANIFEST_TYPE,
+        "config": {"mediaType":
+                   "application/vnd.docker.container.image.v1+json",
+                   "size": len(cfg), "digest": sha256(cfg)},
+        "layers": []}, sort_keys=True).encode()
+    return cfg, manifest
 
 
 class Server(http.server.ThreadingHTTPServer):
