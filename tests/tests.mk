@@ -107,4 +107,5 @@ EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 # Helper protocols of other clients: Docker's credential helper and
 # configure-docker, kubectl's exec credential, token files.
 SH_TESTS += \
-	tests/t/t5700-docker-credential.sh
+	tests/t/t5700-docker-credential.sh \
+	tests/t/t5710-configure-docker.sh
