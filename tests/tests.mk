@@ -108,4 +108,5 @@ EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 # configure-docker, kubectl's exec credential, token files.
 SH_TESTS += \
 	tests/t/t5700-docker-credential.sh \
-	tests/t/t5710-configure-docker.sh
+	tests/t/t5710-configure-docker.sh \
+	tests/t/t5720-kube-credential.sh
