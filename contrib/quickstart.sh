@@ -32,10 +32,11 @@ PACKAGES="build-essential autoconf automake pkg-config libcurl4-openssl-dev \
 libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libmicrohttpd-dev \
 python3 openssl curl ca-certificates"
 # And to test it: every shell whose quoting `env --shell` promises, a real
-# keyring on a private bus, valgrind, procps (pgrep) and man page lint.
+# keyring on a private bus, valgrind, procps (pgrep), man page lint, and
+# skopeo (a registry client for the Docker helper's test).
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
-clang libclang-rt-dev python3-httpx"
+clang libclang-rt-dev python3-httpx skopeo"
 
 # The minting tests and the broker's access checks run again with valgrind
 # in front of vtoken.

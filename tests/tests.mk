@@ -109,4 +109,5 @@ EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 SH_TESTS += \
 	tests/t/t5700-docker-credential.sh \
 	tests/t/t5710-configure-docker.sh \
-	tests/t/t5720-kube-credential.sh
+	tests/t/t5720-kube-credential.sh \
+	tests/t/t5730-token-file.sh

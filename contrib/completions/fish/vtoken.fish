@@ -47,7 +47,10 @@ complete -c vtoken -n '__fish_seen_subcommand_from serve exec' -l metadata -d 'A
 complete -c vtoken -n '__fish_seen_subcommand_from serve' -l no-openai -d 'No OpenAI proxy (with --metadata)'
 complete -c vtoken -n '__fish_seen_subcommand_from serve' -l rotate-key -d 'Make a new local key'
 complete -c vtoken -n '__fish_seen_subcommand_from git-credential' -a 'get store erase'
+complete -c vtoken -n '__fish_seen_subcommand_from docker-credential' -a 'get store erase list version'
+complete -c vtoken -n '__fish_seen_subcommand_from configure-docker' -l dry-run -d 'Show the change, write nothing'
 complete -c vtoken -n '__fish_seen_subcommand_from help' -a '(__vtoken_commands)'
 complete -c vtoken -n '__fish_seen_subcommand_from exec' -a '(__fish_complete_subcommand --fcs-skip=2)'
 
 complete -c git-credential-vtoken -f -a 'get store erase'
+complete -c docker-credential-vtoken -f -a 'get store erase list version'
