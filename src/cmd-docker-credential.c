@@ -36,14 +36,11 @@
 #include <string.h>
 
 #include "vtoken.h"
-#include "cache.h"
 #include "cmd.h"
 #include "dockercred.h"
 #include "gitcred.h"
 #include "log.h"
-#include "resolve.h"
 #include "secret.h"
-#include "source.h"
 #include "xmalloc.h"
 
 /*
@@ -95,13 +92,17 @@ cmd_docker_credential_request(struct vt_ctx *ctx, char **server, int *kind)
 	return 0;
 }
 
+static char *
+cmd_docker_credential_render(const struct token *tok, const void *server)
+{
+	return dockercred_answer(server, tok->access_token);
+}
+
 static int
 cmd_docker_credential_get(struct vt_ctx *ctx)
 {
-	struct source	*src = NULL;
-	struct token	 tok = { 0 };
-	char		*server = NULL, *text = NULL;
-	int		 r, kind;
+	char	*server = NULL;
+	int	 r, kind;
 
 	if ((r = cmd_docker_credential_request(ctx, &server, &kind)) != 0)
 		goto out;
@@ -110,18 +111,10 @@ cmd_docker_credential_get(struct vt_ctx *ctx)
 			r = VT_ERR_DECLINED;
 		goto out;
 	}
-	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
-		goto out;
-	if ((text = dockercred_answer(server, tok.access_token)) == NULL) {
-		r = vt_err(VT_ERR_CRED, "docker-credential: the token cannot "
-		    "be sent to Docker: it is not made of token characters");
-		goto out;
-	}
-	r = cmd_print(text);
+	r = cmd_answer(ctx, cmd_docker_credential_render, server, VT_ERR_CRED,
+	    "docker-credential: the token cannot be sent to Docker: it is "
+	    "not made of token characters");
 out:
-	secret_free(text);
-	token_release(&tok);
-	source_free(src);
 	free(server);
 	return r;
 }
@@ -129,22 +122,15 @@ out:
 static int
 cmd_docker_credential_erase(struct vt_ctx *ctx)
 {
-	struct source	*src = NULL;
-	char		*server = NULL;
-	int		 r, kind;
+	char	*server = NULL;
+	int	 r, kind;
 
-	if ((r = cmd_docker_credential_request(ctx, &server, &kind)) != 0 ||
-	    kind == 0)
-		goto out;
-	if ((r = resolve_credentials(ctx, &src)) != 0)
-		goto out;
-	log_info("docker-credential: erase for %s; forgetting the cached "
-	    "token", server);
-	/* Nothing cached is not an error. */
-	if ((r = cache_forget(ctx, src)) == 1)
-		r = 0;
-out:
-	source_free(src);
+	if ((r = cmd_docker_credential_request(ctx, &server, &kind)) == 0 &&
+	    kind != 0) {
+		log_info("docker-credential: erase for %s; forgetting the "
+		    "cached token", server);
+		r = cmd_forget(ctx);
+	}
 	free(server);
 	return r;
 }

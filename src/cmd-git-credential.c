@@ -38,14 +38,11 @@
 #include <time.h>
 
 #include "vtoken.h"
-#include "cache.h"
 #include "cmd.h"
 #include "conf.h"
 #include "gitcred.h"
 #include "log.h"
-#include "resolve.h"
 #include "secret.h"
-#include "source.h"
 #include "xmalloc.h"
 
 /*
@@ -188,35 +185,39 @@ cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
 	return 0;
 }
 
+/* What get answers with, besides the token. */
+struct cmd_git_credential_form {
+	int		 bearer;
+	const char	*user;
+};
+
+static char *
+cmd_git_credential_render(const struct token *tok, const void *arg)
+{
+	const struct cmd_git_credential_form	*f = arg;
+
+	return gitcred_answer(f->bearer, f->user, tok->access_token,
+	    tok->expires_at, time(NULL));
+}
+
 static int
 cmd_git_credential_get(struct vt_ctx *ctx)
 {
-	struct gitcred	 gc = { 0 };
-	struct source	*src = NULL;
-	struct token	 tok = { 0 };
-	const char	*user;
-	char		*text = NULL;
-	int		 r, kind;
+	struct gitcred			 gc = { 0 };
+	struct cmd_git_credential_form	 form;
+	int				 r, kind;
 
 	if ((r = cmd_git_credential_request(ctx, &gc, &kind)) != 0 ||
 	    kind == 0)
 		goto out;
-	user = config_get(ctx->config, "git_username");
-	if (user == NULL || *user == '\0')
-		user = GITCRED_DEFAULT_USERNAME;
-	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
-		goto out;
-	if ((text = gitcred_answer(gitcred_use_bearer(&gc, kind), user,
-	    tok.access_token, tok.expires_at, time(NULL))) == NULL) {
-		r = vt_err(VT_ERR_CONFIG, "git_username cannot be sent to "
-		    "git; remove the line break from it");
-		goto out;
-	}
-	r = cmd_print(text);
+	form.bearer = gitcred_use_bearer(&gc, kind);
+	form.user = config_get(ctx->config, "git_username");
+	if (form.user == NULL || *form.user == '\0')
+		form.user = GITCRED_DEFAULT_USERNAME;
+	r = cmd_answer(ctx, cmd_git_credential_render, &form, VT_ERR_CONFIG,
+	    "git_username cannot be sent to git; remove the line break from "
+	    "it");
 out:
-	secret_free(text);
-	token_release(&tok);
-	source_free(src);
 	gitcred_release(&gc);
 	return r;
 }
@@ -225,21 +226,15 @@ static int
 cmd_git_credential_erase(struct vt_ctx *ctx)
 {
 	struct gitcred	 gc = { 0 };
-	struct source	*src = NULL;
 	int		 r, kind;
 
-	if ((r = cmd_git_credential_request(ctx, &gc, &kind)) != 0 ||
-	    kind == 0)
-		goto out;
-	if ((r = resolve_credentials(ctx, &src)) != 0)
-		goto out;
-	log_info("git-credential: %s://%s refused the token; forgetting it",
-	    gc.protocol, gc.host);
-	/* Nothing cached is not an error: git asks to erase regardless. */
-	if ((r = cache_forget(ctx, src)) == 1)
-		r = 0;
-out:
-	source_free(src);
+	if ((r = cmd_git_credential_request(ctx, &gc, &kind)) == 0 &&
+	    kind != 0) {
+		log_info("git-credential: %s://%s refused the token; "
+		    "forgetting it", gc.protocol, gc.host);
+		/* Nothing cached is not an error: git erases regardless. */
+		r = cmd_forget(ctx);
+	}
 	gitcred_release(&gc);
 	return r;
 }

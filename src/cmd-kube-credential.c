@@ -37,39 +37,29 @@
 #include "cmd.h"
 #include "kubecred.h"
 #include "log.h"
-#include "secret.h"
-#include "source.h"
 
 #define KUBECRED_ENV	"KUBERNETES_EXEC_INFO"
+
+static char *
+cmd_kube_credential_render(const struct token *tok, const void *api)
+{
+	return kubecred_answer(api, tok->access_token, tok->expires_at,
+	    time(NULL));
+}
 
 static int
 cmd_kube_credential_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
-	struct source	*src = NULL;
-	struct token	 tok = { 0 };
 	const char	*api, *why;
-	char		*text = NULL;
-	int		 r;
 
 	(void)args;
 	if (kubecred_api_version(getenv(KUBECRED_ENV), &api, &why) != 0)
 		return vt_err(VT_ERR_USAGE, "kube-credential: cannot answer "
 		    KUBECRED_ENV ": %s; vtoken answers ExecCredential "
 		    "requests of " KUBECRED_V1 " and v1beta1", why);
-	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
-		goto out;
-	if ((text = kubecred_answer(api, tok.access_token, tok.expires_at,
-	    time(NULL))) == NULL) {
-		r = vt_err(VT_ERR_CRED, "kube-credential: the token cannot be "
-		    "sent to kubectl: it is not made of token characters");
-		goto out;
-	}
-	r = cmd_print(text);
-out:
-	secret_free(text);
-	token_release(&tok);
-	source_free(src);
-	return r;
+	return cmd_answer(ctx, cmd_kube_credential_render, api, VT_ERR_CRED,
+	    "kube-credential: the token cannot be sent to kubectl: it is not "
+	    "made of token characters");
 }
 
 const struct cmd_entry cmd_kube_credential_entry = {

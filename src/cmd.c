@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output.h"
 #include "resolve.h"
+#include "secret.h"
 #include "settings.h"
 #include "source.h"
 
@@ -122,6 +123,43 @@ cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
 		return 0;
 	source_free(*src);
 	*src = NULL;
+	return r;
+}
+
+int
+cmd_answer(struct vt_ctx *ctx,
+    char *(*render)(const struct token *tok, const void *arg),
+    const void *arg, int bad_code, const char *bad_msg)
+{
+	struct source	*src = NULL;
+	struct token	 tok = { 0 };
+	char		*text = NULL;
+	int		 r;
+
+	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
+		goto out;
+	if ((text = render(&tok, arg)) == NULL) {
+		r = vt_err(bad_code, "%s", bad_msg);
+		goto out;
+	}
+	r = cmd_print(text);
+out:
+	secret_free(text);
+	token_release(&tok);
+	source_free(src);
+	return r;
+}
+
+int
+cmd_forget(struct vt_ctx *ctx)
+{
+	struct source	*src = NULL;
+	int		 r;
+
+	if ((r = resolve_credentials(ctx, &src)) == 0 &&
+	    (r = cache_forget(ctx, src)) == 1)
+		r = 0;		/* nothing cached: not an error */
+	source_free(src);
 	return r;
 }
 

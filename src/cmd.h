@@ -121,6 +121,21 @@ int	 cmd_profile_list(struct vt_ctx *ctx, const char *key,
  * the caller owns *src and tok; on failure both are released.
  */
 int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
+/*
+ * A helper protocol's answer (git, Docker, kubectl; cmd.c): mint with
+ * cmd_mint, then print what render makes of the token and arg, a string
+ * holding the token that is secret_free()d here.  When render returns
+ * NULL (the answer cannot be written), nothing is printed and the error
+ * is bad_code with the message bad_msg.
+ */
+int	 cmd_answer(struct vt_ctx *ctx,
+	    char *(*render)(const struct token *tok, const void *arg),
+	    const void *arg, int bad_code, const char *bad_msg);
+/*
+ * Forget the cached token of the credential that would be used (a
+ * helper's erase; cmd.c): 0 also when nothing was cached.
+ */
+int	 cmd_forget(struct vt_ctx *ctx);
 
 /*
  * env's variables (cmd.c): the key (the token or API key) under

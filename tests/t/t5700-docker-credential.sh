@@ -201,9 +201,11 @@ else
 	is "$(auth_of /v2/proj/img/manifests/latest)" "Basic $basic" \
 	    "with Basic oauth2accesstoken and vtoken's token"
 
+	# Credentials that cannot work: were the token path reached for the
+	# other host, vtoken would fail and so would skopeo.
+	GOOGLE_APPLICATION_CREDENTIALS=$T/missing.json
 	mock_log_clear
-	GOOGLE_APPLICATION_CREDENTIALS=$T/missing.json \
-	    skopeo_inspect "localhost:$MOCK_PORT/public/img:latest"
+	skopeo_inspect "localhost:$MOCK_PORT/public/img:latest"
 	ok $? "another host (not in docker_hosts): skopeo goes on anonymously" ||
 	    diag "$(cat "$T/skopeo.err")"
 	# containers/image answers a Basic challenge without credentials
@@ -213,15 +215,14 @@ else
 	"(none)" | "Basic Og==") pass "the registry saw no credentials" ;;
 	*) fail "the registry saw no credentials"; diag "got: $auth" ;;
 	esac
-	GOOGLE_APPLICATION_CREDENTIALS=$T/missing.json \
-	    skopeo_inspect "localhost:$MOCK_PORT/proj/img:latest"
-	[ $? -ne 0 ] && grep -qi 'unauthorized\|authentication required' \
-	    "$T/skopeo.err"
+	! skopeo_inspect "localhost:$MOCK_PORT/proj/img:latest" &&
+	    grep -qi 'unauthorized\|authentication required' "$T/skopeo.err"
 	ok $? "and a private image there is refused, not given a token" ||
 	    diag "$(cat "$T/skopeo.err")"
 	unlike "$(cat "$T/skopeo.err")" 'vtoken|credentials not found' \
 	    "vtoken said nothing (never reached the token path)"
 	is "$(mock_count /token)" $((n)) "no token request for another host"
+	GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
 
 	# The global way, README's drop-in: credential-helpers in
 	# registries.conf, no credHelpers in auth.json.
