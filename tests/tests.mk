@@ -103,7 +103,6 @@ SH_TESTS += \
 EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 	tests/mock/sdactivate.py tests/mock/rawhttp.py
 
-
 # Helper protocols of other clients: Docker's credential helper and
 # configure-docker, kubectl's exec credential, token files.
 SH_TESTS += \
