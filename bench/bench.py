@@ -2,7 +2,8 @@
 """bench.py: time commands against each other, in one run.
 
 Usage: bench.py RSS N LABEL=CMD [LABEL=CMD ...]
-Each CMD (a shell-free argv, split on spaces) runs N times, interleaved
+Each CMD (a shell-free argv, split on spaces; a last word "<FILE" is its
+standard input, else /dev/null) runs N times, interleaved
 with the others so that a noisy machine slows all of them alike; stdout
 and stderr go to /dev/null.  Prints, per command, the median and the 10th
 and 90th percentile wall time of one run, its peak RSS (measured once
@@ -13,15 +14,24 @@ import sys
 import time
 
 
+def split_stdin(argv):
+    if argv and argv[-1].startswith("<"):
+        return argv[:-1], argv[-1][1:]
+    return argv, os.devnull
+
+
 def run_once(argv):
+    argv, infile = split_stdin(argv)
     devnull = os.open(os.devnull, os.O_RDWR)
+    stdin = os.open(infile, os.O_RDONLY)
     fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2),
-          (os.POSIX_SPAWN_DUP2, devnull, 0)]
+          (os.POSIX_SPAWN_DUP2, stdin, 0)]
     t0 = time.perf_counter()
     pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=fa)
     _, status = os.waitpid(pid, 0)
     t1 = time.perf_counter()
     os.close(devnull)
+    os.close(stdin)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("bench: '%s' failed (status %d)" %
                  (" ".join(argv), os.waitstatus_to_exitcode(status)))
@@ -30,7 +40,10 @@ def run_once(argv):
 
 def peak_rss(rss, argv):
     import subprocess
-    out = subprocess.run([rss] + argv, stdout=subprocess.PIPE, check=True)
+    argv, infile = split_stdin(argv)
+    with open(infile, "rb") as f:
+        out = subprocess.run([rss] + argv, stdin=f, stdout=subprocess.PIPE,
+                             check=True)
     return int(out.stdout.split()[-1])
 
 
