@@ -22,6 +22,7 @@
 #include "vtoken.h"
 #include "http.h"
 #include "iam.h"
+#include "idtoken.h"
 #include "log.h"
 #include "oauth.h"
 #include "output.h"
@@ -112,8 +113,8 @@ iam_url_email(const char *url)
 {
 	const char	*end, *start;
 
-	if (url == NULL || (end = strstr(url, ":generateAccessToken")) ==
-	    NULL || end[strlen(":generateAccessToken")] != '\0')
+	if (url == NULL || (end = strstr(url, IAM_ACCESS_METHOD)) ==
+	    NULL || end[strlen(IAM_ACCESS_METHOD)] != '\0')
 		return NULL;
 	for (start = end; start > url && start[-1] != '/'; start--)
 		;
@@ -219,12 +220,49 @@ iam_error(const struct http_response *resp, const char *target,
 	return r;
 }
 
+/* Add IAM's "delegates" to a request body, if there are any. */
+static void
+iam_add_delegates(struct json_object *root, char *const *delegates)
+{
+	struct json_object	*a;
+	char			*d;
+	size_t			 i;
+
+	if (delegates == NULL || delegates[0] == NULL)
+		return;
+	a = json_object_new_array();
+	for (i = 0; delegates[i] != NULL; i++) {
+		/* IAM documents the resource form; bare e-mails (as gcloud
+		 * writes them) are prefixed. */
+		if (strncmp(delegates[i], "projects/", 9) == 0)
+			d = xstrdup(delegates[i]);
+		else
+			d = xasprintf("projects/-/serviceAccounts/%s",
+			    delegates[i]);
+		json_object_array_add(a, json_object_new_string(d));
+		free(d);
+	}
+	json_object_object_add(root, "delegates", a);
+}
+
+/* A request body as text, and the object released; no secret in it. */
+static char *
+iam_body_text(struct json_object *root)
+{
+	char	*body;
+
+	body = xstrdup(json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return body;
+}
+
 /* The JSON request body of generateAccessToken; no secret in it. */
 static char *
 iam_request_body(char *const *scopes, char *const *delegates, long lifetime)
 {
 	struct json_object	*root, *a;
-	char			*body, *d;
+	char			*d;
 	size_t			 i;
 
 	root = json_object_new_object();
@@ -232,31 +270,14 @@ iam_request_body(char *const *scopes, char *const *delegates, long lifetime)
 	for (i = 0; scopes != NULL && scopes[i] != NULL; i++)
 		json_object_array_add(a, json_object_new_string(scopes[i]));
 	json_object_object_add(root, "scope", a);
-	if (delegates != NULL && delegates[0] != NULL) {
-		a = json_object_new_array();
-		for (i = 0; delegates[i] != NULL; i++) {
-			/* IAM documents the resource form; bare e-mails
-			 * (as gcloud writes them) are prefixed. */
-			if (strncmp(delegates[i], "projects/", 9) == 0)
-				d = xstrdup(delegates[i]);
-			else
-				d = xasprintf("projects/-/serviceAccounts/%s",
-				    delegates[i]);
-			json_object_array_add(a, json_object_new_string(d));
-			free(d);
-		}
-		json_object_object_add(root, "delegates", a);
-	}
+	iam_add_delegates(root, delegates);
 	if (lifetime > 0) {
 		d = xasprintf("%lds", lifetime);
 		json_object_object_add(root, "lifetime",
 		    json_object_new_string(d));
 		free(d);
 	}
-	body = xstrdup(json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	return body;
+	return iam_body_text(root);
 }
 
 /* Parse a 200 reply: accessToken and expireTime. */
@@ -305,24 +326,20 @@ out:
 	return r;
 }
 
-int
-iam_generate_token(struct vt_ctx *ctx, const char *url, const char *bearer,
-    char *const *scopes, char *const *delegates, long lifetime,
-    const char *caller, const char *quota, struct token *tok)
+/*
+ * POST a JSON body to IAM with bearer (and x-goog-user-project: quota,
+ * if set), retrying transient failures.  0 with *resp for any complete
+ * reply, or VT_ERR_*.
+ */
+static int
+iam_post(struct vt_ctx *ctx, const char *url, const char *body,
+    const char *bearer, const char *quota, struct http_response *resp)
 {
 	struct http_request	 req;
-	struct http_response	 resp;
 	const char		*hdrs[2] = { NULL, NULL };
-	char			*body = NULL, *target = NULL, *qh = NULL;
-	int			 r, nd = 0;
+	char			*qh = NULL;
+	int			 r;
 
-	memset(tok, 0, sizeof *tok);
-	memset(&resp, 0, sizeof resp);
-	if ((target = iam_url_email(url)) == NULL)
-		target = xstrdup("the service account");
-	while (delegates != NULL && delegates[nd] != NULL)
-		nd++;
-	body = iam_request_body(scopes, delegates, lifetime);
 	if (quota != NULL) {
 		qh = xasprintf("x-goog-user-project: %s", quota);
 		hdrs[0] = qh;
@@ -336,18 +353,95 @@ iam_generate_token(struct vt_ctx *ctx, const char *url, const char *bearer,
 	req.bearer = bearer;
 	req.headers = hdrs;
 	req.retry = 1;
+	r = http_request(ctx, &req, resp);
+	free(qh);
+	return r;
+}
+
+/* How many delegates there are. */
+static int
+iam_ndelegates(char *const *delegates)
+{
+	int	n = 0;
+
+	while (delegates != NULL && delegates[n] != NULL)
+		n++;
+	return n;
+}
+
+int
+iam_generate_token(struct vt_ctx *ctx, const char *url, const char *bearer,
+    char *const *scopes, char *const *delegates, long lifetime,
+    const char *caller, const char *quota, struct token *tok)
+{
+	struct http_response	 resp;
+	char			*body = NULL, *target = NULL;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	memset(&resp, 0, sizeof resp);
+	if ((target = iam_url_email(url)) == NULL)
+		target = xstrdup("the service account");
+	body = iam_request_body(scopes, delegates, lifetime);
 	log_info("impersonating %s at %s", target, url);
-	if ((r = http_request(ctx, &req, &resp)) != 0)
+	if ((r = iam_post(ctx, url, body, bearer, quota, &resp)) != 0)
 		goto out;
 	if (resp.status == 200)
 		r = iam_parse_reply(resp.body, resp.len, target, tok);
 	else
-		r = iam_error(&resp, target, caller, nd);
+		r = iam_error(&resp, target, caller, iam_ndelegates(delegates));
 out:
 	http_response_release(&resp);
 	free(body);
 	free(target);
-	free(qh);
+	return r;
+}
+
+int
+iam_generate_id_token(struct vt_ctx *ctx, const char *url,
+    const char *bearer, const char *audience, int include_email,
+    char *const *delegates, const char *caller, const char *quota,
+    struct token *tok)
+{
+	struct json_object	*root;
+	struct http_response	 resp;
+	char			*body = NULL, *target = NULL, *idurl = NULL;
+	char			*from = NULL;
+	size_t			 n;
+	time_t			 now;
+	int			 r;
+
+	memset(tok, 0, sizeof *tok);
+	memset(&resp, 0, sizeof resp);
+	if ((target = iam_url_email(url)) == NULL)
+		return vt_err(VT_ERR_INTERNAL, "'%s' is not a "
+		    "generateAccessToken URL", url);
+	/* The same resource, the other method. */
+	n = strlen(url) - strlen(IAM_ACCESS_METHOD);
+	idurl = xasprintf("%.*s%s", (int)n, url, IAM_ID_METHOD);
+	root = json_object_new_object();
+	json_object_object_add(root, "audience",
+	    json_object_new_string(audience));
+	json_object_object_add(root, "includeEmail",
+	    json_object_new_boolean(include_email != 0));
+	iam_add_delegates(root, delegates);
+	body = iam_body_text(root);
+	from = xasprintf("IAM (an ID token for %s)", target);
+	log_info("asking IAM for an ID token of %s at %s", target, idurl);
+	now = time(NULL);
+	if ((r = iam_post(ctx, idurl, body, bearer, quota, &resp)) != 0)
+		goto out;
+	if (resp.status == 200)
+		r = idtoken_from_json(resp.body, resp.len, "token", audience,
+		    from, now, tok);
+	else
+		r = iam_error(&resp, target, caller, iam_ndelegates(delegates));
+out:
+	http_response_release(&resp);
+	free(body);
+	free(target);
+	free(idurl);
+	free(from);
 	return r;
 }
 

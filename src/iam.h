@@ -20,8 +20,10 @@ struct token;
 
 #define IAM_UNIVERSE		"googleapis.com"
 #define IAM_ENDPOINT		"https://iamcredentials.googleapis.com"
-#define IAM_GENERATE_FMT	"%s/v1/projects/-/serviceAccounts/%s:" \
-				    "generateAccessToken"
+#define IAM_ACCESS_METHOD	":generateAccessToken"
+#define IAM_ID_METHOD		":generateIdToken"
+#define IAM_GENERATE_FMT	"%s/v1/projects/-/serviceAccounts/%s" \
+				    IAM_ACCESS_METHOD
 #define IAM_MAX_LIFETIME	43200	/* 12 h, with the org policy */
 #define IAM_MAX_DELEGATES	16
 
@@ -83,6 +85,19 @@ int	 iam_valid_account(const char *s);
 int	 iam_generate_token(struct vt_ctx *ctx, const char *url,
 	    const char *bearer, char *const *scopes, char *const *delegates,
 	    long lifetime, const char *caller, const char *quota,
+	    struct token *tok);
+
+/*
+ * An ID token for audience through generateIdToken, the sibling of the
+ * generateAccessToken URL url (already checked), with bearer as the
+ * source token; include_email asks for the email claims.  delegates,
+ * caller and quota as iam_generate_token.  The reply's token passes
+ * idtoken_accept.  Errors as iam_generate_token, and those of
+ * idtoken_accept.
+ */
+int	 iam_generate_id_token(struct vt_ctx *ctx, const char *url,
+	    const char *bearer, const char *audience, int include_email,
+	    char *const *delegates, const char *caller, const char *quota,
 	    struct token *tok);
 
 /*

@@ -260,6 +260,7 @@ jwt_sign_rs256(const char *pem_key, const char *kid,
 	json_object_object_add(cl, "exp",
 	    json_object_new_int64((int64_t)claims->exp));
 	jwt_add_string(cl, "sub", claims->sub);
+	jwt_add_string(cl, "target_audience", claims->target_audience);
 	if ((hdr64 = jwt_encode_json(hdr)) == NULL ||
 	    (cl64 = jwt_encode_json(cl)) == NULL) {
 		r = vt_err(VT_ERR_INTERNAL, "cannot serialise the JWT");

@@ -23,6 +23,11 @@ struct jwt_claims {
 	const char	*scope;		/* optional, space-separated */
 	time_t		 iat;
 	time_t		 exp;
+	/*
+	 * Optional: an ID token for this audience is asked for instead of
+	 * an access token (Google's jwt-bearer grant; scope is then unset).
+	 */
+	const char	*target_audience;
 };
 
 /*

@@ -20,7 +20,6 @@ oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
     const char *form, const char *const *headers, struct token *tok,
     struct http_response *failed)
 {
-	struct http_request	 req;
 	struct http_response	 resp;
 	time_t			 now;
 	int			 r;
@@ -28,20 +27,9 @@ oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
 	memset(tok, 0, sizeof *tok);
 	if (failed != NULL)
 		memset(failed, 0, sizeof *failed);
-	if ((r = http_url_check(token_uri, "token URI")) != 0)
-		return r;
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = token_uri;
-	req.content_type = "application/x-www-form-urlencoded";
-	req.body = form;
-	req.body_len = strlen(form);
-	req.headers = headers;
-	req.retry = 1;
-	req.retry_reply = oauth_retryable_reply;
 	/* The token's life counts from when it was asked for. */
 	now = time(NULL);
-	if ((r = http_request(ctx, &req, &resp)) != 0)
+	if ((r = oauth_form_post(ctx, token_uri, form, headers, &resp)) != 0)
 		return r;
 	if (resp.status == 200)
 		r = oauth_parse_token(resp.body, resp.len, now, tok);

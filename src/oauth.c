@@ -424,3 +424,26 @@ oauth_retryable_reply(long status, const char *body, size_t len)
 	secret_json_put(o);
 	return retry;
 }
+
+/* POST a form to a token endpoint, with retries (oauth.h). */
+int
+oauth_form_post(struct vt_ctx *ctx, const char *token_uri, const char *form,
+    const char *const *headers, struct http_response *resp)
+{
+	struct http_request	 req;
+	int			 r;
+
+	memset(resp, 0, sizeof *resp);
+	if ((r = http_url_check(token_uri, "token URI")) != 0)
+		return r;
+	memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = token_uri;
+	req.content_type = "application/x-www-form-urlencoded";
+	req.body = form;
+	req.body_len = strlen(form);
+	req.headers = headers;
+	req.retry = 1;
+	req.retry_reply = oauth_retryable_reply;
+	return http_request(ctx, &req, resp);
+}

@@ -28,6 +28,16 @@ int	 oauth_token_request(struct vt_ctx *ctx, const char *token_uri,
 	    struct http_response *failed);
 
 /*
+ * The request of oauth_token_request: check token_uri (http_url_check),
+ * POST the form (the caller wipes it) with the extra headers, retrying
+ * transient failures and replies.  0 with *resp for any complete reply
+ * (the caller judges it and releases resp), or VT_ERR_* as http_request.
+ */
+int	 oauth_form_post(struct vt_ctx *ctx, const char *token_uri,
+	    const char *form, const char *const *headers,
+	    struct http_response *resp);
+
+/*
  * Parse a 200 reply of a token endpoint: access_token (required, checked
  * with output_token_valid), expires_in (number or numeric string; absent
  * means 3600).  now is the time the request was sent.  VT_ERR_NET for a

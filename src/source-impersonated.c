@@ -41,12 +41,15 @@ struct imp_priv {
 
 static int	imp_fetch(struct source *, struct vt_ctx *,
 	    const struct scope_req *, struct token *);
+static int	imp_id_token(struct source *, struct vt_ctx *, const char *,
+	    int, struct token *);
 static void	imp_free_priv(void *);
 static int	imp_check(struct source *, struct vt_ctx *);
 
 static const struct source_ops imp_ops = {
 	.type = "impersonated_service_account",
 	.fetch = imp_fetch,
+	.id_token = imp_id_token,
 	.check = imp_check,
 	.free_priv = imp_free_priv,
 };
@@ -61,6 +64,30 @@ imp_source_token(struct source *inner, struct vt_ctx *ctx, struct token *tok)
 	return source_fetch_scopes(inner, ctx, &sc, tok);
 }
 
+/*
+ * Check the IAM URL again (a source built without resolve: tests), mint
+ * the source token, and say who the caller is for IAM's error hints
+ * (*caller, freed by the caller).
+ */
+static int
+imp_prepare(struct source *src, struct vt_ctx *ctx, struct token *stok,
+    char **caller)
+{
+	struct imp_priv	*ip = src->priv;
+	int		 r;
+
+	*caller = NULL;
+	if ((r = iam_url_check(ip->url, ip->what, ip->universe,
+	    iam_user_universe(ctx))) != 0)
+		return r;
+	if ((r = imp_source_token(ip->inner, ctx, stok)) != 0)
+		return r;
+	*caller = xasprintf("%s (%s)", ip->inner->identity != NULL ?
+	    ip->inner->identity : "the source credential",
+	    ip->inner->ops->type);
+	return 0;
+}
+
 static int
 imp_fetch(struct source *src, struct vt_ctx *ctx,
     const struct scope_req *sc, struct token *tok)
@@ -71,22 +98,34 @@ imp_fetch(struct source *src, struct vt_ctx *ctx,
 	char		*caller;
 	int		 r;
 
-	/* Checked again: a source built without resolve (tests). */
-	if ((r = iam_url_check(ip->url, ip->what, ip->universe,
-	    iam_user_universe(ctx))) != 0)
-		return r;
-	if ((r = imp_source_token(ip->inner, ctx, &stok)) != 0)
+	if ((r = imp_prepare(src, ctx, &stok, &caller)) != 0)
 		return r;
 	/* The user's scopes win; the file's apply when none were chosen. */
 	scopes = sc->list;
 	if (ip->scopes != NULL && !sc->chosen)
 		scopes = ip->scopes;
-	caller = xasprintf("%s (%s)", ip->inner->identity != NULL ?
-	    ip->inner->identity : "the source credential",
-	    ip->inner->ops->type);
 	r = iam_generate_token(ctx, ip->url, stok.access_token, scopes,
 	    ip->delegates, ctx->lifetime_sec, caller, src->quota_project_id,
 	    tok);
+	free(caller);
+	token_release(&stok);
+	return r;
+}
+
+/* An ID token of the target through IAM generateIdToken. */
+static int
+imp_id_token(struct source *src, struct vt_ctx *ctx, const char *audience,
+    int full, struct token *tok)
+{
+	struct imp_priv	*ip = src->priv;
+	struct token	 stok = { 0 };
+	char		*caller;
+	int		 r;
+
+	if ((r = imp_prepare(src, ctx, &stok, &caller)) != 0)
+		return r;
+	r = iam_generate_id_token(ctx, ip->url, stok.access_token, audience,
+	    full, ip->delegates, caller, src->quota_project_id, tok);
 	free(caller);
 	token_release(&stok);
 	return r;

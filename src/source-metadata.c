@@ -32,10 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "vtoken.h"
 #include "cache.h"
 #include "file.h"
 #include "http.h"
+#include "idtoken.h"
 #include "log.h"
 #include "oauth.h"
 #include "output.h"
@@ -59,11 +62,14 @@ struct md_priv {
 
 static int	md_fetch(struct source *, struct vt_ctx *,
 	    const struct scope_req *, struct token *);
+static int	md_id_token(struct source *, struct vt_ctx *, const char *,
+	    int, struct token *);
 static void	md_free_priv(void *);
 
 static const struct source_ops md_ops = {
 	.type = "metadata_server",
 	.fetch = md_fetch,
+	.id_token = md_id_token,
 	.free_priv = md_free_priv,
 };
 
@@ -307,10 +313,11 @@ md_detect(struct vt_ctx *ctx, const char **why)
  * GET a metadata path.  0 with resp for any reply that came from a
  * metadata server (the caller judges the status); VT_ERR_NET for a
  * transport failure or a reply without Metadata-Flavor: Google.
+ * secret: the whole reply is a secret (the -vvv trace only measures it).
  */
 static int
-md_get(struct vt_ctx *ctx, const char *host, const char *path,
-    struct http_response *resp)
+md_request(struct vt_ctx *ctx, const char *host, const char *path,
+    int secret, struct http_response *resp)
 {
 	struct http_request	 req;
 	char			*url;
@@ -322,6 +329,7 @@ md_get(struct vt_ctx *ctx, const char *host, const char *path,
 	req.url = url;
 	req.metadata = 1;
 	req.retry = 1;
+	req.secret_reply = secret;
 	r = http_request(ctx, &req, resp);
 	if (r == 0 && !resp->metadata_flavor) {
 		http_response_release(resp);
@@ -332,6 +340,13 @@ md_get(struct vt_ctx *ctx, const char *host, const char *path,
 	}
 	free(url);
 	return r;
+}
+
+static int
+md_get(struct vt_ctx *ctx, const char *host, const char *path,
+    struct http_response *resp)
+{
+	return md_request(ctx, host, path, 0, resp);
 }
 
 /* The error for a reply of status from the metadata server about what. */
@@ -435,6 +450,44 @@ md_fetch(struct source *src, struct vt_ctx *ctx,
 out:
 	free(path);
 	free(query);
+	return r;
+}
+
+/*
+ * Ask the metadata server for an ID token of the attached service
+ * account: the reply is the bare JWT (a trailing newline tolerated).
+ */
+static int
+md_id_token(struct source *src, struct vt_ctx *ctx, const char *audience,
+    int full, struct token *tok)
+{
+	struct md_priv		*md = src->priv;
+	struct http_response	 resp;
+	char			*aud, *path, *from;
+	size_t			 n;
+	time_t			 now;
+	int			 r;
+
+	aud = g_uri_escape_string(audience, NULL, FALSE);
+	path = xasprintf("instance/service-accounts/default/identity?"
+	    "audience=%s%s", aud, full ? "&format=full" : "");
+	g_free(aud);
+	from = xasprintf("the metadata server at %s", md->host);
+	now = time(NULL);
+	if ((r = md_request(ctx, md->host, path, 1, &resp)) != 0)
+		goto out;
+	if (resp.status == 200) {
+		n = resp.len;
+		while (n > 0 && (resp.body[n - 1] == '\n' ||
+		    resp.body[n - 1] == '\r'))
+			n--;
+		r = idtoken_accept(resp.body, n, audience, from, now, tok);
+	} else
+		r = md_status_err(resp.status, md->host, "ID token");
+	http_response_release(&resp);
+out:
+	free(from);
+	free(path);
 	return r;
 }
 

@@ -18,6 +18,7 @@
 #include "vtoken.h"
 #include "credfile.h"
 #include "http.h"
+#include "idtoken.h"
 #include "jwt.h"
 #include "log.h"
 #include "oauth.h"
@@ -43,11 +44,14 @@ struct sa_priv {
 
 static int	sa_fetch(struct source *, struct vt_ctx *,
 	    const struct scope_req *, struct token *);
+static int	sa_id_token(struct source *, struct vt_ctx *, const char *,
+	    int, struct token *);
 static void	sa_free_priv(void *);
 
 static const struct source_ops sa_ops = {
 	.type = "service_account",
 	.fetch = sa_fetch,
+	.id_token = sa_id_token,
 	.free_priv = sa_free_priv,
 };
 
@@ -67,24 +71,22 @@ sa_err_in_file(int code, const char *path)
 	return code;
 }
 
-/* Sign an assertion and trade it for an access token. */
+/*
+ * Sign a one-hour assertion for scope or, if scope is NULL, for an ID
+ * token for target_audience.  0 and *jwt (a secret), or VT_ERR_*.
+ */
 static int
-sa_fetch(struct source *src, struct vt_ctx *ctx,
-    const struct scope_req *sc, struct token *tok)
+sa_assertion(struct source *src, const char *scope,
+    const char *target_audience, char **jwt)
 {
 	struct sa_priv		*sa = src->priv;
 	struct jwt_claims	 claims;
-	const char		*kv[5];
-	char			*scope = NULL, *jwt = NULL, *form = NULL;
 	int			 r;
 
-	/* Always send at least one scope; Google refuses an empty one. */
-	scope = sc->list != NULL && sc->list[0] != NULL ?
-	    settings_scopes_join(sc->list, ' ') :
-	    xstrdup(VT_SCOPE_CLOUD_PLATFORM);
 	memset(&claims, 0, sizeof claims);
 	claims.iss = sa->email;
 	claims.scope = scope;
+	claims.target_audience = target_audience;
 	/*
 	 * aud is the token_uri the assertion goes to, as Go's library does;
 	 * Python always names https://oauth2.googleapis.com/token, which is
@@ -93,23 +95,71 @@ sa_fetch(struct source *src, struct vt_ctx *ctx,
 	claims.aud = sa->token_uri;
 	claims.iat = time(NULL);
 	claims.exp = claims.iat + SA_JWT_LIFETIME;
-	if ((r = jwt_sign_rs256(sa->key, sa->kid, &claims, &jwt)) != 0) {
-		if (r == VT_ERR_CRED)
-			r = sa_err_in_file(r, src->path);
-		goto out;
-	}
+	if ((r = jwt_sign_rs256(sa->key, sa->kid, &claims, jwt)) != 0 &&
+	    r == VT_ERR_CRED)
+		r = sa_err_in_file(r, src->path);
+	return r;
+}
+
+/* The jwt-bearer grant's form for the assertion jwt; a secret. */
+static char *
+sa_form(const char *jwt)
+{
+	const char	*kv[5];
+
 	kv[0] = "grant_type";
 	kv[1] = SA_GRANT_TYPE;
 	kv[2] = "assertion";
 	kv[3] = jwt;
 	kv[4] = NULL;
-	form = http_form_encode(kv);
+	return http_form_encode(kv);
+}
+
+/* Sign an assertion and trade it for an access token. */
+static int
+sa_fetch(struct source *src, struct vt_ctx *ctx,
+    const struct scope_req *sc, struct token *tok)
+{
+	struct sa_priv		*sa = src->priv;
+	char			*scope = NULL, *jwt = NULL, *form = NULL;
+	int			 r;
+
+	/* Always send at least one scope; Google refuses an empty one. */
+	scope = sc->list != NULL && sc->list[0] != NULL ?
+	    settings_scopes_join(sc->list, ' ') :
+	    xstrdup(VT_SCOPE_CLOUD_PLATFORM);
+	if ((r = sa_assertion(src, scope, NULL, &jwt)) != 0)
+		goto out;
+	form = sa_form(jwt);
 	r = oauth_token_request(ctx, sa->token_uri, form, NULL, tok,
 	    NULL);
 out:
 	secret_free(form);
 	secret_free(jwt);
 	free(scope);
+	return r;
+}
+
+/*
+ * Sign an assertion naming target_audience (and no scope) and trade it
+ * for an ID token.  The token always names the account: there is no
+ * "full" format to ask for.
+ */
+static int
+sa_id_token(struct source *src, struct vt_ctx *ctx, const char *audience,
+    int full, struct token *tok)
+{
+	struct sa_priv	*sa = src->priv;
+	char		*jwt = NULL, *form;
+	int		 r;
+
+	(void)full;
+	if ((r = sa_assertion(src, NULL, audience, &jwt)) != 0)
+		return r;
+	form = sa_form(jwt);
+	r = idtoken_token_request(ctx, sa->token_uri, form, audience, tok);
+	secret_free(form);
+	secret_free(jwt);
 	return r;
 }
 

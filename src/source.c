@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "vtoken.h"
+#include "idtoken.h"
 #include "log.h"
 #include "output.h"
 #include "source.h"
@@ -68,6 +69,41 @@ source_fetch_scopes(struct source *src, struct vt_ctx *ctx,
 		log_info("got a token %s, expiring in %lds",
 		    log_redact(tok->access_token, buf, sizeof buf),
 		    (long)(tok->expires_at - time(NULL)));
+	r = 0;
+out:
+	if (r != 0)
+		token_release(tok);
+	return r;
+}
+
+int
+source_id_token(struct source *src, struct vt_ctx *ctx, const char *audience,
+    int full, struct token *tok)
+{
+	char	buf[64];
+	int	r;
+
+	memset(tok, 0, sizeof *tok);
+	if ((r = idtoken_audience_check(audience)) != 0)
+		return r;
+	if (src->ops->id_token == NULL)
+		return vt_err(VT_ERR_CONFIG, "credentials of type %s cannot "
+		    "mint ID tokens", src->ops->type);
+	log_info("minting an ID token with %s credentials (%s)",
+	    src->ops->type, src->identity != NULL ? src->identity : "?");
+	if ((r = src->ops->id_token(src, ctx, audience, full, tok)) != 0)
+		goto out;
+	/* The ops check with idtoken_accept; this is the last line. */
+	if (!output_token_valid(tok->access_token) || tok->expires_at == 0) {
+		r = vt_err(VT_ERR_INTERNAL, "the ID token from %s was not "
+		    "checked; refusing to print it", src->ops->type);
+		goto out;
+	}
+	if (tok->issued_at == 0)
+		tok->issued_at = time(NULL);
+	log_info("got an ID token %s, expiring in %lds",
+	    log_redact(tok->access_token, buf, sizeof buf),
+	    (long)(tok->expires_at - time(NULL)));
 	r = 0;
 out:
 	if (r != 0)

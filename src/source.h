@@ -41,6 +41,14 @@ struct source_ops {
 	 * chosen.  0 or VT_ERR_* with the message recorded.
 	 */
 	int		(*check)(struct source *src, struct vt_ctx *ctx);
+	/*
+	 * Optional: mint an ID token for audience (already checked) into
+	 * tok->access_token, checked by idtoken_accept (idtoken.h); full
+	 * asks for the flow's "full" format.  0 or VT_ERR_*.  NULL: this
+	 * type cannot mint ID tokens.
+	 */
+	int		(*id_token)(struct source *src, struct vt_ctx *ctx,
+			    const char *audience, int full, struct token *tok);
 	/* Wipe and free priv. */
 	void		(*free_priv)(void *priv);
 };
@@ -89,6 +97,21 @@ int	 source_fetch(struct source *src, struct vt_ctx *ctx,
 	    struct token *tok);
 int	 source_fetch_scopes(struct source *src, struct vt_ctx *ctx,
 	    const struct scope_req *sc, struct token *tok);
+/*
+ * An ID token (a JWT, in tok->access_token, a secret: token_release;
+ * tok->expires_at from its "exp" claim, tok->issued_at from "iat" or the
+ * time it was minted) for audience, from src.  full: ask for the "full"
+ * format where the flow has one (the metadata server's format=full,
+ * IAM's includeEmail=true; a service account key's token always names
+ * the account).  Never cached.  0, or VT_ERR_USAGE for an audience that
+ * is empty, longer than IDTOKEN_AUDIENCE_MAX or not printable ASCII
+ * without spaces; VT_ERR_CONFIG "credentials of type X cannot mint ID
+ * tokens" when src's type has no way to; or the VT_ERR_* of a failed
+ * request or of a reply that is not an ID token for audience
+ * (idtoken_accept).
+ */
+int	 source_id_token(struct source *src, struct vt_ctx *ctx,
+	    const char *audience, int full, struct token *tok);
 /*
  * A fingerprint of a secret (SHA-256, hex), for cache_id: it tells two
  * refresh tokens apart without revealing either.
