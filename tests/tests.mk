@@ -15,6 +15,7 @@ UNIT_TESTS = \
 	tests/unit/test-file \
 	tests/unit/test-gitcred \
 	tests/unit/test-http \
+	tests/unit/test-idtoken \
 	tests/unit/test-jwt \
 	tests/unit/test-log \
 	tests/unit/test-oauth \
