@@ -24,6 +24,7 @@ struct token;
 #define CMDOPT_SERVER	0x80	/* --no-openai, --rotate-key */
 #define CMDOPT_METADATA	0x400	/* --metadata (serve, exec --serve) */
 #define CMDOPT_DRY_RUN	0x100	/* --dry-run */
+#define CMDOPT_IDTOKEN	0x200	/* --id-token AUDIENCE, --include-email */
 
 /* The command runs without settings or config (help). */
 #define CMD_F_NOSETUP	0x01
@@ -48,6 +49,8 @@ struct cmd_args {
 	int		 rotate_key;
 	int		 metadata;	/* the metadata server emulator */
 	int		 dry_run;
+	const char	*id_token;	/* token: an ID token's audience */
+	int		 include_email;
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };

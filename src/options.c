@@ -41,6 +41,8 @@ enum {
 	OPT_ROTATE_KEY,
 	OPT_METADATA,
 	OPT_DRY_RUN,
+	OPT_ID_TOKEN,
+	OPT_INCLUDE_EMAIL,
 	OPT_SETTING = 512,		/* + row index */
 	OPT_SETTING_ALT = 512 + SETTINGS_MAX	/* + row index */
 };
@@ -64,6 +66,8 @@ static const struct option options_fixed[] = {
 	{ "rotate-key",		no_argument,	   NULL, OPT_ROTATE_KEY },
 	{ "metadata",		no_argument,	   NULL, OPT_METADATA },
 	{ "dry-run",		no_argument,	   NULL, OPT_DRY_RUN },
+	{ "id-token",		required_argument, NULL, OPT_ID_TOKEN },
+	{ "include-email",	no_argument,	   NULL, OPT_INCLUDE_EMAIL },
 };
 
 /* getopt's list: options_fixed and every row's option(s). */
@@ -143,6 +147,8 @@ static const struct {
 	{ OPT_ROTATE_KEY, CMDOPT_SERVER, "--rotate-key" },
 	{ OPT_METADATA,	CMDOPT_METADATA, "--metadata" },
 	{ OPT_DRY_RUN,	CMDOPT_DRY_RUN,	"--dry-run" },
+	{ OPT_ID_TOKEN,	CMDOPT_IDTOKEN,	"--id-token" },
+	{ OPT_INCLUDE_EMAIL, CMDOPT_IDTOKEN, "--include-email" },
 };
 
 /* The word getopt stopped at, for messages. */
@@ -203,6 +209,12 @@ options_set_cmd(struct cmd_args *args, int id, const char *arg, int *used)
 		break;
 	case OPT_DRY_RUN:
 		args->dry_run = 1;
+		break;
+	case OPT_ID_TOKEN:
+		args->id_token = arg;
+		break;
+	case OPT_INCLUDE_EMAIL:
+		args->include_email = 1;
 		break;
 	}
 }
