@@ -90,6 +90,9 @@ Endpoints:
                                 IAM; needs a Bearer token this mock issued
                                 (config "iam": accounts {E: {delegates,
                                 max_lifetime}}, faults)
+    POST /v1/projects/-/serviceAccounts/E:generateIdToken
+                                IAM's ID tokens, with the same checks
+                                (JSON audience, includeEmail, delegates)
     GET  /subject/{text,json}   a subject token (config "subject_url":
                                 token, field, headers, status)
     POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions
@@ -141,6 +144,17 @@ get 400.  "no_sa": no service account attached (404 on its paths).
 first (both also apply to the probe of "/").  Without "metadata", "/"
 and /computeMetadata/ are 404 without the header, like any web server.
 
+ID tokens: a jwt-bearer assertion whose claims have "target_audience"
+(and no scope) gets {"id_token": JWT} from /token; IAM's generateIdToken
+gets {"token": JWT}; the metadata server's
+.../service-accounts/default/identity?audience=A[&format=full] the bare
+JWT.  The JWT is the mock's own (header kid "mock", a fake signature: for
+tests only), with aud, iss (https://accounts.google.com), azp, sub, iat
+and exp (now + "expires_in"), and email/email_verified for a service
+account key, IAM's includeEmail and format=full.  Its record has
+"audience" and "issued_id_token".  "id_token": {"reply": KIND} in the
+config replaces the JWT with one of ID_TOKEN_KINDS below (every route).
+
 Standard library only: the RS256 signature is checked with pow().
 """
 
@@ -182,6 +196,9 @@ MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 MD_SA = "/computeMetadata/v1/instance/service-accounts/default/"
 IAM_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+)"
                       r":generateAccessToken$")
+IAM_ID_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+)"
+                         r":generateIdToken$")
+MOCK_ISSUER = "https://accounts.google.com"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 SUBJECT_TYPES = ("urn:ietf:params:oauth:token-type:jwt",
@@ -347,10 +364,14 @@ def check_jwt(header, claims, signing_input, sig, accounts, own_urls):
             and 0 < exp - iat <= 3600 and exp > now):
         return (400, "invalid_grant", MSG_TIME)
     scope = claims.get("scope")
-    if not isinstance(scope, str) or not scope.strip():
-        return (400, "invalid_scope",
-                "Invalid OAuth scope or ID token audience provided.")
-    return None
+    aud = claims.get("target_audience")
+    if "target_audience" in claims and "scope" not in claims:
+        if isinstance(aud, str) and aud:
+            return None
+    elif isinstance(scope, str) and scope.strip():
+        return None
+    return (400, "invalid_scope",
+            "Invalid OAuth scope or ID token audience provided.")
 
 
 def token_reply(token, lifetime, scope):
@@ -407,6 +428,52 @@ REPLY_KINDS = {
              "error.</p></body></html>\n"),
     # Close the connection without any reply (a transport error).
     "disconnect": (None, None, None),
+}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mock_id_token(audience, lifetime, email=None, sub="104857600000000000001"):
+    """A JWT shaped like Google's ID tokens, with a fake signature (the
+    mock's, for tests only: nothing verifies it)."""
+    now = int(time.time())
+    claims = {"aud": audience, "azp": email or sub, "exp": now + lifetime,
+              "iat": now, "iss": MOCK_ISSUER, "sub": sub}
+    if email is not None:
+        claims.update(email=email, email_verified=True)
+    head = b64url(json.dumps({"alg": "RS256", "kid": "mock",
+                              "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    sig = b64url(hashlib.sha256((head + "." + body).encode()).digest() * 8)
+    return head + "." + body + "." + sig
+
+
+def _id_payload(good, payload):
+    return good.split(".")[0] + "." + b64url(json.dumps(payload).encode()) \
+        + "." + good.split(".")[2]
+
+
+def _id_claims(good):
+    return json.loads(b64url_decode(good.split(".")[1]))
+
+
+# Replacements for an issued ID token ("id_token": {"reply": KIND}): kind
+# -> function of the good JWT.
+ID_TOKEN_KINDS = {
+    "not_jwt": lambda g: "this-is-not-a-jwt",
+    "two_parts": lambda g: ".".join(g.split(".")[:2]),
+    "not_base64": lambda g: g.split(".")[0] + ".%%%." + g.split(".")[2],
+    "bad_chars": lambda g: g + "\n$(id)",
+    "huge": lambda g: g + "A" * 9000,
+    "no_exp": lambda g: _id_payload(g, {k: v for k, v in
+                                        _id_claims(g).items() if k != "exp"}),
+    "string_exp": lambda g: _id_payload(g, dict(_id_claims(g), exp="soon")),
+    "expired": lambda g: _id_payload(g, dict(_id_claims(g), exp=1000000000,
+                                             iat=999996400)),
+    "wrong_aud": lambda g: _id_payload(g, dict(_id_claims(g),
+                                               aud="https://other.invalid")),
 }
 
 
@@ -531,6 +598,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = self.iam(rec, conf, conf_key,
                              urllib.parse.unquote(
                                  IAM_PATH.match(url.path).group(1)))
+        elif IAM_ID_PATH.match(url.path):
+            reply = self.iam(rec, conf, conf_key,
+                             urllib.parse.unquote(
+                                 IAM_ID_PATH.match(url.path).group(1)),
+                             id_token=True)
         elif url.path in ("/subject/text", "/subject/json"):
             reply = self.subject(rec, conf)
         elif url.path == "/v2" or url.path.startswith("/v2/"):
@@ -649,6 +721,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             self.own_token_urls())
             if bad:
                 return oauth_error(*bad)
+            if "target_audience" in claims:
+                return self.id_token_reply(rec, conf, "id_token",
+                                           claims["target_audience"],
+                                           claims["iss"])
             scope = claims["scope"]
         elif grant == "refresh_token":
             user = None
@@ -681,6 +757,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ())
         status, ctype, make = REPLY_KINDS[kind]
         return (status, make(good, conf) if make else None, ctype, ())
+
+    def issue_id_token(self, rec, conf, audience, email):
+        """A mock ID token, recorded; replaced as "id_token" says."""
+        jwt = mock_id_token(audience, int(conf.get("expires_in", 3599)),
+                            email)
+        kind = (conf.get("id_token") or {}).get("reply")
+        if kind is not None:
+            jwt = ID_TOKEN_KINDS[kind](jwt)
+        rec["audience"] = audience
+        rec["issued_id_token"] = jwt
+        return jwt
+
+    def id_token_reply(self, rec, conf, field, audience, email):
+        """(status, body, ...) of a JSON reply {field: an ID token}."""
+        jwt = self.issue_id_token(rec, conf, audience, email)
+        return (200, json.dumps({field: jwt}), None, ())
 
     def section_fault(self, section, conf_key):
         """The fault reply of a section's "faults", or None."""
@@ -766,8 +858,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                  "token_type": "Bearer",
                                  "expires_in": life}), None, ())
 
-    def iam(self, rec, conf, conf_key, email):
-        """POST .../serviceAccounts/EMAIL:generateAccessToken."""
+    def iam(self, rec, conf, conf_key, email, id_token=False):
+        """POST .../serviceAccounts/EMAIL:generateAccessToken, or with
+        id_token :generateIdToken."""
         def api_error(status, message, code_name):
             return (status, json.dumps({"error": {
                 "code": status, "message": message, "status": code_name}}),
@@ -792,6 +885,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req = rec.get("json")
         if not isinstance(req, dict):
             return api_error(400, "Invalid JSON payload", "INVALID_ARGUMENT")
+        want = ["projects/-/serviceAccounts/%s" % d
+                for d in account.get("delegates", [])]
+        if id_token:
+            aud = req.get("audience")
+            if not isinstance(aud, str) or not aud:
+                return api_error(400, "Audience required.",
+                                 "INVALID_ARGUMENT")
+            if req.get("delegates", []) != want:
+                return api_error(403, "Permission 'iam.serviceAccounts."
+                                 "getOpenIdToken' denied on resource (or it "
+                                 "may not exist).", "PERMISSION_DENIED")
+            return self.id_token_reply(
+                rec, conf, "token", aud,
+                email if req.get("includeEmail") is True else None)
         scope = req.get("scope")
         if not (isinstance(scope, list) and scope
                 and all(isinstance(x, str) and x for x in scope)):
@@ -881,6 +988,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                      "expires_in": life,
                                      "token_type": "Bearer"}),
                     "application/json", flavor)
+        if url.path == MD_SA + "identity":
+            query = urllib.parse.parse_qs(url.query)
+            aud = query.get("audience", [""])[0]
+            fmt = query.get("format", ["standard"])[0]
+            rec["format"] = fmt
+            if not aud:
+                return text(400, "non-empty audience parameter required\n")
+            if fmt not in ("standard", "full"):
+                return text(400, "invalid format\n")
+            jwt = self.issue_id_token(
+                rec, conf, aud, md.get("email", "default@mock.invalid")
+                if fmt == "full" else None)
+            return text(200, jwt, "text/html")
         return text(404, "not found\n")
 
     # -- chat ------------------------------------------------------------
