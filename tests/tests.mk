@@ -67,7 +67,8 @@ SH_TESTS += \
 # API keys and the metadata server.
 SH_TESTS += \
 	tests/t/t2500-api-key.sh \
-	tests/t/t2600-metadata.sh
+	tests/t/t2600-metadata.sh \
+	tests/t/t2900-id-token.sh
 
 # Where vtoken is used: git's credential helper, exec, real clients.
 SH_TESTS += \

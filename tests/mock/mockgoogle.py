@@ -464,7 +464,7 @@ def _id_claims(good):
 ID_TOKEN_KINDS = {
     "not_jwt": lambda g: "this-is-not-a-jwt",
     "two_parts": lambda g: ".".join(g.split(".")[:2]),
-    "not_base64": lambda g: g.split(".")[0] + ".%%%." + g.split(".")[2],
+    "not_base64": lambda g: g.split(".")[0] + ".A." + g.split(".")[2],
     "bad_chars": lambda g: g + "\n$(id)",
     "huge": lambda g: g + "A" * 9000,
     "no_exp": lambda g: _id_payload(g, {k: v for k, v in
