@@ -188,7 +188,7 @@ idtoken_accept(const char *s, size_t len, const char *audience,
 	}
 	if (idtoken_time_claim(payload, "exp", &exp) != 1) {
 		r = vt_err(VT_ERR_NET, "malformed reply from %s: the ID token "
-		    "has no expiry (exp)", from);
+		    "has no expiry (an integer exp)", from);
 		goto out;
 	}
 	if ((has_iat = idtoken_time_claim(payload, "iat", &iat)) == -1 ||
