@@ -486,11 +486,8 @@ serve_hook_id_token(void *arg, const char *audience, int full,
 
 	memset(tok, 0, sizeof *tok);
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;
-	(void)audience;
-	(void)full;
 	if ((h->src != NULL || (r = resolve_credentials(ctx, &h->src)) == 0))
-		r = vt_err(VT_ERR_CONFIG, "%s credentials cannot mint ID "
-		    "tokens", h->src->ops->type);
+		r = source_id_token(h->src, ctx, audience, full, tok);
 	if (r != 0) {
 		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
 		    "cannot get an ID token");

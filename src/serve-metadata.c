@@ -422,9 +422,14 @@ meta_answer(struct broker *b, struct sreq *r)
 		if (rc != 0) {
 			char *msg = xasprintf("vtoken: %s\n", err);
 
-			/* No way to mint one is "not here", as on GCE. */
-			meta_text(r, rc == VT_ERR_CONFIG && r->meta ==
-			    SREQ_META_IDENTITY ? 404 : 502, msg);
+			/*
+			 * A bad audience or scope list is the client's; no
+			 * way to mint an ID token is "not here", as on GCE;
+			 * the rest is the credential's failure.
+			 */
+			meta_text(r, rc == VT_ERR_USAGE ? 400 : rc ==
+			    VT_ERR_CONFIG && r->meta == SREQ_META_IDENTITY ?
+			    404 : 502, msg);
 			free(msg);
 			token_release(&tok);
 			free(key);
