@@ -36,7 +36,8 @@ python3 openssl curl ca-certificates"
 # skopeo (a registry client for the Docker helper's test).
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
-clang libclang-rt-dev python3-httpx skopeo"
+clang libclang-rt-dev python3-httpx skopeo python3-google-auth \
+python3-requests"
 
 # The minting tests and the broker's access checks run again with valgrind
 # in front of vtoken.
@@ -71,8 +72,10 @@ install_packages() {
 	    --no-install-recommends $missing >/dev/null
 }
 
-# The official openai npm package, for tests/t/t5200-openai-node.sh, in a
-# directory outside the source tree; the tests find it via VT_NODE_MODULES.
+# The official openai npm package (tests/t/t5200-openai-node.sh, the
+# broker's tests) and Google's google-auth-library (the metadata
+# emulator's), in a directory outside the source tree; the tests find
+# them via VT_NODE_MODULES.
 # node and npm come from Debian when missing (a node from elsewhere, with
 # its own npm, is used as it is).
 install_node() {
@@ -84,12 +87,16 @@ install_node() {
 		    --no-install-recommends nodejs npm >/dev/null
 	fi
 	node_dir=${VT_NODE_DIR:-${HOME:-/root}/.cache/vtoken-test-node}
-	if [ ! -f "$node_dir/node_modules/openai/package.json" ]; then
-		say "installing the openai npm package into $node_dir"
+	if [ ! -f "$node_dir/node_modules/openai/package.json" ] ||
+	    [ ! -f "$node_dir/node_modules/google-auth-library/package.json" ]
+	then
+		say "installing the openai and google-auth-library npm" \
+		    "packages into $node_dir"
 		mkdir -p "$node_dir"
 		(cd "$node_dir" && npm install --prefix "$node_dir" --no-audit \
-		    --no-fund --no-save --loglevel=error 'openai@^6' >/dev/null) ||
-		    say "npm install openai failed: t5200-openai-node will fail"
+		    --no-fund --no-save --loglevel=error 'openai@^6' \
+		    google-auth-library >/dev/null) ||
+		    say "npm install failed: the Node tests will fail"
 	fi
 	VT_NODE_MODULES=$node_dir/node_modules
 	export VT_NODE_MODULES
