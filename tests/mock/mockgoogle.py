@@ -542,7 +542,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         rec = {"time": time.time(), "listener": self.server.scheme,
                "method": self.command, "path": url.path, "query": url.query,
-               "headers": {}}
+               "client_port": self.client_address[1], "headers": {}}
         for name, value in self.headers.items():
             name = name.lower()
             if name in rec["headers"]:

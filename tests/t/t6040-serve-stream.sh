@@ -58,6 +58,19 @@ idle=$(sc_get idle_ms | cut -d. -f1)
 took_less $((idle - base)) 100 "with them open, a request takes at most 100 ms longer (median $idle ms, $base ms before)"
 is "$(sc_get opened)" 200 "all 200 were accepted"
 
+# -- upstream connections are reused --------------------------------------------------
+
+# Five requests one after the other, each on a new client connection:
+# upstream, the broker keeps one connection open and reuses it.
+for i in 1 2 3 4 5; do
+	sc req --test-id reuse$i
+done
+ports=$(for i in 1 2 3 4 5; do
+	"$PYTHON3" "$MOCKCTL" where "$MOCK_LOG" headers.x-vt-test "reuse$i" client_port
+done | sort -u)
+is "$(printf '%s\n' "$ports" | grep -c .)" 1 \
+    "five requests in turn reached the mock on one connection (port $ports)"
+
 # -- SIGTERM during a stream -------------------------------------------------------------
 
 mock_set chat '{"interval": 0.3}'
