@@ -771,3 +771,62 @@ sc_url() {
 		sc "$@"
 	)
 }
+
+# -- the metadata server emulator: vtoken serve --metadata ---------------------
+#
+# meta_start [ARGS...]: serve_start --metadata [--base-url $SERVE_BASE]
+#     ARGS (see serve_start; the base URL when serve_setup set it, so that
+#     the proxy's requests go to the mock) and set META_HOST, the state
+#     file's metadata_host (HOST:PORT).
+# md PATH [OPTIONS...]: tests/mock/metaclient.py OPTIONS $META_HOST PATH
+#     (Metadata-Flavor: Google and Host: $META_HOST unless an option says
+#     otherwise): the JSON reply in $T/md.out, the line
+#     "STATUS|CONTENT-TYPE|METADATA-FLAVOR|LOCATION" in MD_SUM, the body
+#     in MD_BODY.
+# md_get FIELD: a (dotted) field of the last md reply (headers.NAME).
+# meta_node_missing: why the google-auth-library npm package cannot be
+#     used here, on stdout; nothing when it can (VT_NODE_MODULES).
+# meta_python_missing: the same for Debian's python3-google-auth.
+
+META_HOST=
+
+meta_start() {
+	serve_start --metadata ${SERVE_BASE:+--base-url "$SERVE_BASE"} "$@" ||
+	    return 1
+	META_HOST=$(json_get "$SERVE_STATE" metadata_host)
+}
+
+md() {
+	vt_mp=$1
+	shift
+	rm -f "$T/md.sum"
+	"$PYTHON3" "$VT_SRCDIR/tests/mock/metaclient.py" --summary "$T/md.sum" \
+	    "$@" "$META_HOST" "$vt_mp" >"$T/md.out" 2>"$T/md.err"
+	MD_SUM=$(cat "$T/md.sum" 2>/dev/null)
+	MD_BODY=$(json_get "$T/md.out" body 2>/dev/null)
+	{
+		echo "\$ metaclient $* $META_HOST $vt_mp => $MD_SUM"
+		sed 's/^/  out: /' "$T/md.out" | cut -c1-2000
+		sed 's/^/  err: /' "$T/md.err"
+	} >>"$T/md.log"
+	return 0
+}
+
+md_get() {
+	json_get "$T/md.out" "$1"
+}
+
+meta_node_missing() {
+	if ! command -v node >/dev/null 2>&1; then
+		echo "node is not installed"
+	elif [ -z "${VT_NODE_MODULES-}" ] ||
+	    [ ! -f "$VT_NODE_MODULES/google-auth-library/package.json" ]; then
+		echo "the google-auth-library npm package is not installed (set VT_NODE_MODULES)"
+	fi
+}
+
+meta_python_missing() {
+	"$PYTHON3" -c 'import google.auth, google.auth.compute_engine' \
+	    >/dev/null 2>&1 ||
+	    echo "python3-google-auth is not installed (import google.auth failed)"
+}

@@ -112,3 +112,12 @@ SH_TESTS += \
 	tests/t/t5710-configure-docker.sh \
 	tests/t/t5720-kube-credential.sh \
 	tests/t/t5730-token-file.sh
+
+# The metadata server emulator (vtoken serve --metadata): its routes and
+# refusals, its token rules, then real clients (Python's google-auth, the
+# google-auth-library npm package).
+SH_TESTS += \
+	tests/t/t6100-serve-metadata-routes.sh \
+	tests/t/t6110-serve-metadata-tokens.sh \
+	tests/t/t6120-serve-metadata-python.sh
+EXTRA_DIST += tests/mock/metaclient.py tests/mock/gauth-python.py
