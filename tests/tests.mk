@@ -119,5 +119,7 @@ SH_TESTS += \
 SH_TESTS += \
 	tests/t/t6100-serve-metadata-routes.sh \
 	tests/t/t6110-serve-metadata-tokens.sh \
-	tests/t/t6120-serve-metadata-python.sh
-EXTRA_DIST += tests/mock/metaclient.py tests/mock/gauth-python.py
+	tests/t/t6120-serve-metadata-python.sh \
+	tests/t/t6130-serve-metadata-node.sh
+EXTRA_DIST += tests/mock/metaclient.py tests/mock/gauth-python.py \
+	tests/mock/gauth-node.js
