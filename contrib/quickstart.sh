@@ -36,8 +36,7 @@ python3 openssl curl ca-certificates"
 # skopeo (a registry client for the Docker helper's test).
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
-clang libclang-rt-dev python3-httpx skopeo python3-google-auth \
-python3-requests"
+clang libclang-rt-dev python3-httpx skopeo python3-google-auth"
 
 # The minting tests and the broker's access checks run again with valgrind
 # in front of vtoken.
@@ -75,7 +74,8 @@ install_packages() {
 # The official openai npm package (tests/t/t5200-openai-node.sh, the
 # broker's tests) and Google's google-auth-library (the metadata
 # emulator's), in a directory outside the source tree; the tests find
-# them via VT_NODE_MODULES.
+# them via VT_NODE_MODULES.  One install for both: npm --no-save prunes
+# what it was not asked for.
 # node and npm come from Debian when missing (a node from elsewhere, with
 # its own npm, is used as it is).
 install_node() {
@@ -95,7 +95,7 @@ install_node() {
 		mkdir -p "$node_dir"
 		(cd "$node_dir" && npm install --prefix "$node_dir" --no-audit \
 		    --no-fund --no-save --loglevel=error 'openai@^6' \
-		    google-auth-library >/dev/null) ||
+		    'google-auth-library@^10' >/dev/null) ||
 		    say "npm install failed: the Node tests will fail"
 	fi
 	VT_NODE_MODULES=$node_dir/node_modules

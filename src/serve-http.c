@@ -198,6 +198,7 @@ serve_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 	const char			*cl;
 	char				*end;
 	unsigned long long		 len;
+	int				 own;
 
 	r->started = 1;
 	r->conn = c;
@@ -205,13 +206,15 @@ serve_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 	r->start = vt_now_mono();
 	b->inflight++;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci == NULL || ci->socket_context != PEER_OWN) {
-		serve_local(r, 403, "vtoken: this broker serves only its own "
-		    "user", "vtoken_forbidden", NULL);
+	own = ci != NULL && ci->socket_context == PEER_OWN;
+	/* The emulator's refusals are its own: plain text, its header. */
+	if (b->cfg->metadata && serve_meta_path(r->uri)) {
+		serve_meta_begin(b, r, c, own);
 		return;
 	}
-	if (b->cfg->metadata && serve_meta_path(r->uri)) {
-		serve_meta_begin(b, r, c);
+	if (!own) {
+		serve_local(r, 403, "vtoken: this broker serves only its own "
+		    "user", "vtoken_forbidden", NULL);
 		return;
 	}
 	if (!serve_host_ok(b, c)) {

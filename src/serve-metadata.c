@@ -48,8 +48,10 @@ struct meta_cached {
 int
 serve_meta_path(const char *uri)
 {
-	return strcmp(uri, "/") == 0 || strncmp(uri, "/computeMetadata",
-	    16) == 0 || (uri[0] == '/' && uri[1] == '?');
+	size_t	n = strcspn(uri, "?#");
+
+	return n == 1 || (n >= 16 && strncmp(uri, "/computeMetadata", 16) ==
+	    0 && (n == 16 || uri[16] == '/'));
 }
 
 /* --- answers made at once --------------------------------------------- */
@@ -71,12 +73,15 @@ meta_text(struct sreq *r, int status, const char *body)
 	meta_reply(r, status, "application/text", body);
 }
 
-/* The real server redirects a directory named without its slash. */
+/* The real server redirects a directory named without its slash; the
+ * query goes along (?recursive=true). */
 static void
 meta_redirect(struct sreq *r, const char *path)
 {
+	const char	*q = r->uri + strcspn(r->uri, "?#");
+
 	free(r->local_location);
-	r->local_location = xasprintf("%s/", path);
+	r->local_location = xasprintf("%s/%s", path, *q == '?' ? q : "");
 	meta_text(r, 301, "");
 }
 
@@ -269,10 +274,16 @@ meta_route(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 }
 
 void
-serve_meta_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c)
+serve_meta_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
+    int own)
 {
 	char	*path;
 
+	if (!own) {
+		meta_text(r, 403, "vtoken: this metadata server serves only "
+		    "its own user\n");
+		return;
+	}
 	if (!meta_host_ok(b, c)) {
 		meta_text(r, 403, "vtoken: the Host header does not name this "
 		    "metadata server\n");
@@ -287,6 +298,12 @@ serve_meta_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c)
 	if (strcmp(r->method, "GET") != 0) {
 		meta_text(r, 405, "vtoken: the metadata server answers GET "
 		    "only\n");
+		return;
+	}
+	if (b->draining || b->inflight > b->cfg->max_requests) {
+		meta_text(r, 503, b->draining ? "vtoken: the broker is "
+		    "shutting down\n" : "vtoken: too many requests in flight; "
+		    "try again\n");
 		return;
 	}
 	path = xstrndup(r->uri, strcspn(r->uri, "?#"));
@@ -305,7 +322,7 @@ serve_meta_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c)
 			goto out;
 		}
 	}
-	if (meta_arg(c, "wait_for_change") != NULL) {
+	if (meta_true(meta_arg(c, "wait_for_change"))) {
 		meta_text(r, 400, "vtoken: wait_for_change is not supported\n");
 		goto out;
 	}
@@ -386,6 +403,41 @@ meta_token_json(struct sreq *r, const struct meta_cached *m, time_t now)
 	secret_free(body);
 }
 
+static int
+meta_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A scope set's cache key: its scopes sorted, duplicates dropped
+ * ("b,a,b" and "a,b" are one set). */
+static char *
+meta_scopes_key(const char *scopes)
+{
+	char	*list, *p, *s, **v = NULL, *key;
+	size_t	 n = 0, i, len = 3;
+
+	list = xstrdup(scopes != NULL ? scopes : "");
+	for (p = list; (s = strsep(&p, ", ")) != NULL; )
+		if (*s != '\0') {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n++] = s;
+			len += strlen(s) + 1;
+		}
+	if (n > 0)
+		qsort(v, n, sizeof *v, meta_strcmp);
+	key = xmalloc(len);
+	strcpy(key, "s:");
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
+			strcat(key, v[i]);
+			strcat(key, ",");
+		}
+	free(v);
+	free(list);
+	return key;
+}
+
 /* Answer one ask; the lock is held, and released around the hook. */
 static void
 meta_answer(struct broker *b, struct sreq *r)
@@ -397,8 +449,7 @@ meta_answer(struct broker *b, struct sreq *r)
 	int			 rc;
 
 	if (r->meta == SREQ_META_TOKEN)
-		key = xasprintf("s:%s", r->meta_arg != NULL ? r->meta_arg :
-		    "");
+		key = meta_scopes_key(r->meta_arg);
 	else
 		key = xasprintf("a:%d:%s", r->meta_full, r->meta_arg);
 	if ((m = meta_cache_find(b, key)) == NULL ||

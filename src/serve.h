@@ -215,7 +215,7 @@ int	 serve_meta_path(const char *uri);
 /* Check and route a metadata request (lock held): a local answer, or
  * r->meta set for the token thread. */
 void	 serve_meta_begin(struct broker *b, struct sreq *r,
-	    struct MHD_Connection *c);
+	    struct MHD_Connection *c, int own);
 /* The token thread's part: answer the queued asks (lock held; released
  * around the hooks). */
 void	 serve_meta_serve(struct broker *b);

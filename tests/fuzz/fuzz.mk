@@ -12,8 +12,10 @@ FUZZ_HARNESSES = \
 	tests/fuzz/fuzz-credfile \
 	tests/fuzz/fuzz-gcloud \
 	tests/fuzz/fuzz-gitcred \
+	tests/fuzz/fuzz-idtoken \
 	tests/fuzz/fuzz-quote \
 	tests/fuzz/fuzz-redact \
+	tests/fuzz/fuzz-registry \
 	tests/fuzz/fuzz-reply \
 	tests/fuzz/fuzz-servepath \
 	tests/fuzz/fuzz-subject \
@@ -26,6 +28,8 @@ tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_credfile_SOURCES = tests/fuzz/fuzz-credfile.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_gcloud_SOURCES = tests/fuzz/fuzz-gcloud.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_gitcred_SOURCES = tests/fuzz/fuzz-gitcred.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_idtoken_SOURCES = tests/fuzz/fuzz-idtoken.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_registry_SOURCES = tests/fuzz/fuzz-registry.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_quote_SOURCES = tests/fuzz/fuzz-quote.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_redact_SOURCES = tests/fuzz/fuzz-redact.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_reply_SOURCES = tests/fuzz/fuzz-reply.c $(FUZZ_COMMON)
