@@ -425,6 +425,16 @@ serve_upstream_build(struct vt_ctx *ctx, struct source **src,
 
 /* --- the hooks (the module's token thread calls them) ----------------- */
 
+/* A hook's failure: the recorded message into err, for the module. */
+static int
+serve_hook_fail(int r, char *err, size_t errsz, const char *fallback)
+{
+	snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
+	    fallback);
+	vt_err_clear();
+	return r;
+}
+
 static int
 serve_hook_mint(void *arg, int force, struct token *tok, char *err,
     size_t errsz)
@@ -441,12 +451,8 @@ serve_hook_mint(void *arg, int force, struct token *tok, char *err,
 		cache_forget(ctx, h->src);
 	r = cache_token(ctx, h->src, tok);
 out:
-	if (r != 0) {
-		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
-		    "cannot get a token");
-		vt_err_clear();
-	}
-	return r;
+	return r != 0 ? serve_hook_fail(r, err, errsz, "cannot get a token") :
+	    0;
 }
 
 /* The emulator's: a token for other scopes, and a longer least life. */
@@ -488,12 +494,8 @@ serve_hook_id_token(void *arg, const char *audience, int full,
 	ctx->deadline = vt_now_mono() + ctx->timeout_sec;
 	if ((h->src != NULL || (r = resolve_credentials(ctx, &h->src)) == 0))
 		r = source_id_token(h->src, ctx, audience, full, tok);
-	if (r != 0) {
-		snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
-		    "cannot get an ID token");
-		vt_err_clear();
-	}
-	return r;
+	return r != 0 ? serve_hook_fail(r, err, errsz,
+	    "cannot get an ID token") : 0;
 }
 
 static int
@@ -514,9 +516,7 @@ serve_hook_reload(void *arg, struct serve_upstream *up, char *err,
 		*h->ctx = nctx;
 		return 0;
 	}
-	snprintf(err, errsz, "%s", vt_errmsg() != NULL ? vt_errmsg() :
-	    "cannot reload");
-	vt_err_clear();
+	serve_hook_fail(r, err, errsz, "cannot reload");
 	source_free(src);
 	ctx_release(&nctx);
 	return r;
