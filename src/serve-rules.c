@@ -45,7 +45,7 @@ serve_hop_header(const char *name, const char *connection)
 /*
  * 1 if uri is under /v1 with nothing that could climb out of it: no dot
  * segment, and no encoded dot, slash or backslash that a server might
- * decode into one.
+ * decode into one, nor an encoded NUL that might end the path early.
  */
 int
 serve_path_ok(const char *uri)
@@ -60,7 +60,8 @@ serve_path_ok(const char *uri)
 		if (*p == '\\' || (end - p >= 3 &&
 		    (strncasecmp(p, "%2e", 3) == 0 ||
 		    strncasecmp(p, "%2f", 3) == 0 ||
-		    strncasecmp(p, "%5c", 3) == 0)))
+		    strncasecmp(p, "%5c", 3) == 0 ||
+		    strncmp(p, "%00", 3) == 0)))
 			return 0;
 		if (*p == '/' && p[1] == '.' && (p + 2 == end || p[2] == '/' ||
 		    (p[2] == '.' && (p + 3 == end || p[3] == '/'))))

@@ -20,9 +20,10 @@ hexval(int c)
 	return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
 }
 
-/* The path part of uri (before ? or #), %XX decoded once. */
+/* The path part of uri (before ? or #), %XX decoded once; *len is its
+ * length, which a decoded NUL makes longer than strlen(). */
 static char *
-decode_path(const char *uri)
+decode_path(const char *uri, size_t *len)
 {
 	size_t	 n = strcspn(uri, "?#"), i, o = 0;
 	char	*out = malloc(n + 1);
@@ -38,6 +39,7 @@ decode_path(const char *uri)
 			out[o++] = uri[i];
 	}
 	out[o] = '\0';
+	*len = o;
 	return out;
 }
 
@@ -59,11 +61,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char	*s, *d;
+	size_t	 n;
 
 	log_init(-1);
 	s = fuzz_cstr(data, size);
 	if (serve_path_ok(s)) {
-		d = decode_path(s);
+		d = decode_path(s, &n);
+		fuzz_assert(strlen(d) == n,
+		    "a forwarded path has no NUL, decoded too");
 		fuzz_assert(strncmp(d, "/v1", 3) == 0 &&
 		    (d[3] == '\0' || d[3] == '/'),
 		    "a forwarded path is under /v1, decoded too");

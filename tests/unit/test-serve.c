@@ -72,6 +72,8 @@ test_path(void **state)
 		{ "/v1/a%5cb", 0 },
 		{ "/v1/a\\..\\b", 0 },
 		{ "/v1/..?x", 0 },
+		{ "/v1/.%00/x", 0 },		/* a NUL ends the path early */
+		{ "/v1/a%00", 0 },
 	};
 
 	(void)state;
