@@ -313,6 +313,16 @@ CONF
 	    "$OPENAI_BASE_URL/chat/completions" \
 	    -d '{"model": "google/gemini-2.0-flash-001", "messages": [{"role": "user", "content": "Hello from vtoken"}]}'
 	echo
+	# The broker: a program that runs for hours gets a key that never
+	# expires; vtoken puts a fresh token on each request.
+	echo
+	echo "\$ vtoken exec --serve -- sh -c 'curl -H \"Authorization: Bearer \$OPENAI_API_KEY\" \$OPENAI_BASE_URL/chat/completions -d ...'"
+	"$vt" exec --serve -- sh -c 'echo "OPENAI_BASE_URL=$OPENAI_BASE_URL (the broker)"
+	    curl -sS --fail-with-body -H "Authorization: Bearer $OPENAI_API_KEY" \
+	    -H "Content-Type: application/json" "$OPENAI_BASE_URL/chat/completions" \
+	    -d "{\"model\": \"google/gemini-2.0-flash-001\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello through the broker\"}]}"' ||
+	    { say "vtoken exec --serve failed"; exit 1; }
+	echo
 	cat <<TXT
 
 The demo worked.  To use real credentials, do one of:
@@ -322,6 +332,8 @@ then set a project (export GOOGLE_CLOUD_PROJECT=my-project) and run:
   eval "\$($vt env)"
 or install vtoken (cd $top/build && sudo make install) and run:
   eval "\$(vtoken env)"
+and for programs that run for hours, the broker (see README, "The broker"):
+  vtoken serve &  eval "\$(vtoken env --serve)"
 TXT
 }
 
