@@ -33,10 +33,12 @@ libjson-c-dev libssl-dev libglib2.0-dev libsecret-1-dev libmicrohttpd-dev \
 python3 openssl curl ca-certificates"
 # And to test it: every shell whose quoting `env --shell` promises, a real
 # keyring on a private bus, valgrind, procps (pgrep), man page lint, and
-# skopeo (a registry client for the Docker helper's test).
+# skopeo (a registry client for the Docker helper's test), nghttpx (an
+# HTTP/2 server in front of the mock, for the broker's).
 CHECK_PACKAGES="libcmocka-dev mandoc bash dash zsh ksh tcsh fish iproute2 \
 util-linux procps valgrind git dbus gnome-keyring libsecret-tools python3-gi \
-clang libclang-rt-dev python3-httpx skopeo python3-google-auth"
+clang libclang-rt-dev python3-httpx skopeo python3-google-auth \
+nghttp2-proxy"
 
 # The minting tests and the broker's access checks run again with valgrind
 # in front of vtoken.

@@ -101,7 +101,8 @@ SH_TESTS += \
 	tests/t/t6045-serve-exec.sh \
 	tests/t/t6046-serve-hup.sh \
 	tests/t/t6050-serve-headline.sh \
-	tests/t/t6060-serve-systemd.sh
+	tests/t/t6060-serve-systemd.sh \
+	tests/t/t6070-serve-http2.sh
 EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
 	tests/mock/sdactivate.py tests/mock/rawhttp.py
 
