@@ -240,17 +240,22 @@ serve_pid_alive(long pid)
 int
 serve_state_read(struct vt_ctx *ctx, struct serve_state *st)
 {
-	json_object	*o = NULL, *v;
-	char		*name = NULL, *buf = NULL;
-	size_t		 cap = 0;
-	int		 dfd = -1, r;
+	struct json_tokener	*tk = NULL;
+	json_object		*o = NULL, *v;
+	char			*name = NULL, *buf = NULL;
+	size_t			 cap = 0;
+	int			 dfd = -1, r;
 
 	memset(st, 0, sizeof *st);
 	if ((r = serve_file_name(ctx, "json", &name)) != 0 ||
 	    (r = serve_dir_open(0, &dfd, NULL)) < 0 ||
 	    (r == 0 && (r = serve_read_private(dfd, name, &buf, &cap)) < 0))
 		goto out;
-	if (r == 0 && (o = json_tokener_parse(buf)) != NULL &&
+	/* It holds the key: parsed where the copies can be wiped. */
+	if (r == 0 && (tk = secret_json_tokener(strlen(buf),
+	    JSON_TOKENER_DEFAULT_DEPTH)) != NULL)
+		o = json_tokener_parse_ex(tk, buf, (int)strlen(buf));
+	if (r == 0 && o != NULL &&
 	    json_object_object_get_ex(o, "pid", &v) &&
 	    serve_pid_alive(json_object_get_int64(v)) &&
 	    json_object_object_get_ex(o, "openai_base_url", &v) &&
@@ -268,8 +273,8 @@ serve_state_read(struct vt_ctx *ctx, struct serve_state *st)
 	r = vt_err(VT_ERR_CONFIG, "no broker runs for profile '%s': start "
 	    "one with 'vtoken serve'", ctx->profile.value);
 out:
-	if (o != NULL)
-		secret_json_put(o);
+	secret_json_put(o);
+	secret_json_tokener_free(tk);
 	if (buf != NULL)
 		secret_freezero(buf, cap);
 	if (dfd != -1)
@@ -290,32 +295,37 @@ serve_state_release(struct serve_state *st)
 static int
 serve_state_write(struct serve_host *h)
 {
-	json_object	*o;
-	const char	*text;
-	char		*name = NULL, *dir = NULL;
+	json_object	*ln, *url;
+	char		*name = NULL, *dir = NULL, *text;
+	const char	*lns;
 	int		 dfd = -1, r;
 
 	if ((r = serve_file_name(h->ctx, "json", &name)) != 0 ||
 	    (r = serve_dir_open(1, &dfd, &dir)) != 0)
 		goto out;
-	o = json_object_new_object();
-	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
-	json_object_object_add(o, "listen", json_object_new_string(
-	    h->ln->name));
-	json_object_object_add(o, "openai_base_url", json_object_new_string(
-	    h->ln->base_url));
-	json_object_object_add(o, "api_key", json_object_new_string(h->key));
-	if (h->metadata)
-		json_object_object_add(o, "metadata_host",
-		    json_object_new_string(h->ln->name));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	/*
+	 * Built by hand, as the file cache's entries are: the key is
+	 * base64url (serve_key_valid), the rest escaped by json-c, so the
+	 * one buffer holding the key is ours to wipe.
+	 */
+	ln = json_object_new_string(h->ln->name);
+	url = json_object_new_string(h->ln->base_url);
+	lns = json_object_to_json_string_ext(ln, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = xasprintf("{\n  \"pid\": %ld,\n  \"listen\": %s,\n  "
+	    "\"openai_base_url\": %s,\n  \"api_key\": \"%s\"%s%s\n}\n",
+	    (long)getpid(), lns, json_object_to_json_string_ext(url,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), h->key,
+	    h->metadata ? ",\n  \"metadata_host\": " : "",
+	    h->metadata ? lns : "");
 	if (file_replace_at(dfd, name, text, strlen(text)) == -1)
 		r = vt_err(VT_ERR_CONFIG, "cannot write %s/%s: %s", dir, name,
 		    strerror(errno));
 	else
 		h->state_path = xasprintf("%s/%s", dir, name);
-	secret_json_put(o);
+	secret_free(text);
+	json_object_put(ln);
+	json_object_put(url);
 out:
 	if (dfd != -1)
 		close(dfd);
