@@ -616,21 +616,29 @@ kr_delete_items(GList *items)
 	return r;
 }
 
+/* Delete the items of schema (in coll, or any collection) whose
+ * attribute name is value. */
 static int
-kr_del(const char *key)
+kr_delete_where(SecretCollection *coll, const SecretSchema *schema,
+    const char *name, const char *value)
 {
 	GHashTable	*attrs;
 	GList		*items = NULL;
 	int		 r;
 
-	attrs = kr_attrs("vtoken-key", key);
-	r = kr_search(kr_tokens, &kr_token_schema, attrs, SECRET_SEARCH_ALL,
-	    &items);
+	attrs = kr_attrs(name, value);
+	r = kr_search(coll, schema, attrs, SECRET_SEARCH_ALL, &items);
 	g_hash_table_unref(attrs);
 	if (r == 0)
 		r = kr_delete_items(items);
 	g_list_free_full(items, g_object_unref);
 	return r;
+}
+
+static int
+kr_del(const char *key)
+{
+	return kr_delete_where(kr_tokens, &kr_token_schema, "vtoken-key", key);
 }
 
 static int
@@ -729,17 +737,7 @@ kr_key_set(const char *profile, const char *key)
 static int
 kr_key_del(const char *profile)
 {
-	GHashTable	*attrs;
-	GList		*items = NULL;
-	int		 r;
-
-	attrs = kr_attrs("profile", profile);
-	r = kr_search(NULL, &kr_key_schema, attrs, SECRET_SEARCH_ALL, &items);
-	g_hash_table_unref(attrs);
-	if (r == 0)
-		r = kr_delete_items(items);
-	g_list_free_full(items, g_object_unref);
-	return r;
+	return kr_delete_where(NULL, &kr_key_schema, "profile", profile);
 }
 
 __attribute__((visibility("default")))
