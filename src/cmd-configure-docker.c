@@ -197,6 +197,7 @@ cmd_configure_docker_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	struct dockercred_change	 *ch = NULL;
 	char				 *path = NULL, *dir = NULL;
 	char				 *buf = NULL, *text = NULL, **hosts = NULL;
+	char				**listed = NULL;
 	const char			 *why;
 	size_t				  len = 0, cap = 0, n = 0, i;
 	int				  r;
@@ -211,8 +212,13 @@ cmd_configure_docker_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		    "move it away", path, why);
 		goto out;
 	}
+	/* The same rule as docker-credential get: Google's, or listed. */
+	if ((r = cmd_profile_list(ctx, "docker_hosts", gitcred_valid_entry,
+	    CMD_HOSTS_WHAT, &listed)) != 0)
+		goto out;
 	for (i = 0; hosts[i] != NULL; i++) {
-		if (dockercred_host_allowed(hosts[i], NULL) == 0)
+		if (dockercred_host_allowed(hosts[i],
+		    (const char *const *)listed) == 0)
 			log_warn("configure-docker: vtoken answers for '%s' "
 			    "only when the profile's docker_hosts lists it",
 			    hosts[i]);
@@ -242,6 +248,7 @@ out:
 	if (buf != NULL)
 		secret_freezero(buf, cap);
 	xstrv_free(hosts);
+	xstrv_free(listed);
 	free(path);
 	free(dir);
 	return r;

@@ -78,8 +78,7 @@ struct dockercred_change {
  * text old (len bytes; empty or NULL: no file yet), keeping every other
  * key and entry as it is.  On success *out is the new text (tab-indented,
  * as Docker writes it, ending in a newline; NULL when nothing changes),
- * and *changes (NULL-terminated by a NULL host, *nchanges entries) says
- * what changed, in the order of hosts.  Returns 0, or -1 with a reason
+ * and *changes (*nchanges entries) says what changed, in the order of hosts.  Returns 0, or -1 with a reason
  * in *why (static text): not JSON, not an object, credHelpers not an
  * object.  Release the changes with dockercred_changes_free().
  * The config may hold credentials (auths): XXX json-c's copies of them

@@ -25,7 +25,6 @@
 #include "secret.h"
 #include "xmalloc.h"
 
-#define IDTOKEN_JSON_DEPTH	16
 
 int
 idtoken_audience_check(const char *audience)
@@ -41,8 +40,8 @@ idtoken_audience_check(const char *audience)
 	for (i = 0; i < n; i++) {
 		if (audience[i] <= 0x20 || audience[i] >= 0x7f)
 			return vt_err(VT_ERR_USAGE, "the ID token audience has "
-			    "a character other than printable ASCII (byte %zu)",
-			    i + 1);
+			    "a space or a character other than printable ASCII "
+			    "(byte %zu)", i + 1);
 	}
 	return 0;
 }

@@ -24,8 +24,8 @@ struct vt_ctx;
 
 /*
  * 0 if audience is 1 to IDTOKEN_AUDIENCE_MAX bytes of printable ASCII
- * without spaces, else VT_ERR_USAGE with the message recorded (the
- * audience is quoted only when it is printable).  Pure.
+ * without spaces, else VT_ERR_USAGE with the message recorded (which
+ * never quotes the audience).  Pure.
  */
 int	 idtoken_audience_check(const char *audience);
 

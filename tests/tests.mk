@@ -112,7 +112,8 @@ SH_TESTS += \
 	tests/t/t5700-docker-credential.sh \
 	tests/t/t5710-configure-docker.sh \
 	tests/t/t5720-kube-credential.sh \
-	tests/t/t5730-token-file.sh
+	tests/t/t5730-token-file.sh \
+	tests/t/t5740-helpers-no-api-key.sh
 
 # The metadata server emulator (vtoken serve --metadata): its routes and
 # refusals, its token rules, then real clients (Python's google-auth, the

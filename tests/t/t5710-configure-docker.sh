@@ -98,6 +98,13 @@ is "$(helpers "$T/dc/config.json")" \
     "only those hosts"
 like "$VT_ERR" "warning: .*'registry.example.com:5000' only when the profile's docker_hosts lists it" \
     "a warning for a host vtoken would not answer for"
+mkdir -p "$XDG_CONFIG_HOME/vtoken"
+printf '[default]\ndocker_hosts = registry.example.com:5000\n' \
+    >"$XDG_CONFIG_HOME/vtoken/config"
+vt configure-docker registry.example.com:5000
+vt_ok "a host the profile's docker_hosts lists"
+unlike "$VT_ERR" "warning" "gets no warning"
+rm -f "$XDG_CONFIG_HOME/vtoken/config"
 
 mv "$T/dc/config.json" "$T/dotfile.json"
 ln -s "$T/dotfile.json" "$T/dc/config.json"
