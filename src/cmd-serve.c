@@ -390,6 +390,20 @@ serve_upstream_describe(struct vt_ctx *ctx, const struct source *src,
 	return 0;
 }
 
+/*
+ * The metadata emulator hands its token to client libraries, which send
+ * it on as a bearer token: never an API key.
+ */
+static int
+serve_meta_credential(int metadata, const struct source *src)
+{
+	if (metadata && source_is_api_key(src))
+		return vt_err(VT_ERR_CONFIG, "--metadata needs an OAuth "
+		    "credential, and an API key was chosen (%s); use --vertex "
+		    "to pass it over", src->origin);
+	return 0;
+}
+
 /* Each location's base URL (failover order) and the quota project. */
 static int
 serve_upstream_build(struct vt_ctx *ctx, struct source **src,
@@ -519,7 +533,8 @@ serve_hook_reload(void *arg, struct serve_upstream *up, char *err,
 
 	nctx.command = h->ctx->command;
 	if ((r = options_resolve(&nctx, h->ctx->cli)) == 0 &&
-	    (r = serve_upstream_build(&nctx, &src, up)) == 0) {
+	    (r = serve_upstream_build(&nctx, &src, up)) == 0 &&
+	    (r = serve_meta_credential(h->metadata, src)) == 0) {
 		source_free(h->src);
 		h->src = src;
 		ctx_release(h->ctx);
@@ -527,6 +542,7 @@ serve_hook_reload(void *arg, struct serve_upstream *up, char *err,
 		return 0;
 	}
 	serve_hook_fail(r, err, errsz, "cannot reload");
+	serve_upstream_release(up);
 	source_free(src);
 	ctx_release(&nctx);
 	return r;
@@ -682,7 +698,9 @@ serve_prepare(struct vt_ctx *ctx, const struct cmd_args *args,
 		return vt_err(VT_ERR_USAGE, "--no-openai leaves nothing to "
 		    "serve: add --metadata");
 	if ((r = serve_limits(ctx, &sr->cfg)) != 0 ||
-	    (r = serve_upstream_build(ctx, &sr->h.src, &sr->cfg.up)) != 0 ||
+	    (r = serve_upstream_build(ctx, &sr->h.src, &sr->cfg.up)) != 0)
+		return r;
+	if ((r = serve_meta_credential(args->metadata, sr->h.src)) != 0 ||
 	    (r = module_load("serve", "vt_serve_api", VT_SERVE_API_VERSION,
 	    &p)) != 0)
 		return r;

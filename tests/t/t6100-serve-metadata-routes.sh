@@ -55,6 +55,11 @@ vt serve --metadata --listen "unix:$T/broker.sock"
 vt_fails 2 "--metadata with a unix: listen address: exit 2"
 vt serve --no-openai
 vt_fails 2 "--no-openai without --metadata: exit 2"
+# Client libraries would send an API key on as a bearer token.
+GEMINI_API_KEY=AIzaSy$(printf 'k%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33) \
+    vt serve --metadata
+vt_fails 3 "--metadata with an API key chosen: exit 3"
+like "$VT_ERR" "needs an OAuth credential" "saying why"
 
 : >"$SERVE_ERR"
 meta_start -vvv || bail_out "the broker did not start"
