@@ -31,6 +31,7 @@
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "b64url.h"
 #include "cache.h"
 #include "cmd.h"
 #include "conf.h"
@@ -129,27 +130,23 @@ serve_key_valid(const char *key)
 	    strlen(key) != n + 43)
 		return 0;
 	for (i = n; key[i] != '\0'; i++)
-		if (!g_ascii_isalnum(key[i]) && key[i] != '-' && key[i] != '_')
+		if (b64url_value((unsigned char)key[i]) < 0)
 			return 0;
 	return 1;
 }
 
-/* A new key: 32 random bytes, base64url without padding. */
+/* A new key: 32 random bytes, base64url. */
 static int
 serve_key_new(char **out)
 {
 	unsigned char	 raw[SERVE_KEY_BYTES];
-	gchar		*b64;
-	char		*p;
+	char		*b64;
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return vt_err(VT_ERR_INTERNAL, "cannot make a key: getrandom: "
 		    "%s", strerror(errno));
-	b64 = g_base64_encode(raw, sizeof raw);
+	b64 = b64url_encode(raw, sizeof raw);
 	secret_wipe(raw, sizeof raw);
-	for (p = b64; *p != '\0'; p++)
-		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-	b64[strcspn(b64, "=")] = '\0';
 	*out = xasprintf("%s%s", SERVE_KEY_PREFIX, b64);
 	secret_free(b64);
 	return 0;

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <glib.h>
 #include <json-c/json.h>
 
 #include "vtoken.h"
+#include "b64url.h"
 #include "http.h"
 #include "idtoken.h"
 #include "log.h"
@@ -46,50 +46,6 @@ idtoken_audience_check(const char *audience)
 	return 0;
 }
 
-/* 1 for a character of the base64url alphabet (RFC 4648 section 5). */
-static int
-idtoken_b64url_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-/*
- * Decode one part (unpadded base64url, alphabet already checked) into a
- * NUL-terminated buffer the caller wipes (secret_freezero(p, *outlen)).
- * NULL if the length cannot be base64.
- */
-static char *
-idtoken_b64url_decode(const char *s, size_t len, size_t *outlen)
-{
-	gchar	*std;
-	guchar	*raw;
-	gsize	 rawlen;
-	char	*out;
-	size_t	 i, padded;
-
-	*outlen = 0;
-	if (len % 4 == 1)
-		return NULL;
-	padded = len + (4 - len % 4) % 4;
-	std = g_malloc(padded + 1);
-	for (i = 0; i < len; i++)
-		std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-	for (; i < padded; i++)
-		std[i] = '=';
-	std[padded] = '\0';
-	raw = g_base64_decode(std, &rawlen);
-	secret_wipe(std, padded);
-	g_free(std);
-	out = xmalloc(rawlen + 1);
-	memcpy(out, raw, rawlen);
-	out[rawlen] = '\0';
-	secret_wipe(raw, rawlen);
-	g_free(raw);
-	*outlen = rawlen;
-	return out;
-}
-
 /* A part as a JSON object (released with secret_json_put), or NULL. */
 static struct json_object *
 idtoken_part_json(const char *s, size_t len)
@@ -99,7 +55,7 @@ idtoken_part_json(const char *s, size_t len)
 	char			*raw;
 	size_t			 rawlen;
 
-	if ((raw = idtoken_b64url_decode(s, len, &rawlen)) == NULL)
+	if ((raw = (char *)b64url_decode(s, len, &rawlen)) == NULL)
 		return NULL;
 	o = oauth_json_parse(raw, rawlen, &why);
 	secret_freezero(raw, rawlen);
@@ -168,7 +124,7 @@ idtoken_accept(const char *s, size_t len, const char *audience,
 			if (ndots < 2)
 				dot[ndots] = s + i;
 			ndots++;
-		} else if (!idtoken_b64url_char(s[i]))
+		} else if (b64url_value((unsigned char)s[i]) < 0)
 			return vt_err(VT_ERR_CRED, "%s returned an ID token "
 			    "with characters a JWT cannot have; refusing it",
 			    from);

@@ -1,6 +1,6 @@
 /*
- * jwt.h: base64url (RFC 4648 section 5, no padding) and RS256 JSON Web
- * Tokens (RFC 7515/7519) signed with OpenSSL's EVP interface.
+ * jwt.h: RS256 JSON Web Tokens (RFC 7515/7519) signed with OpenSSL's EVP
+ * interface; base64url from b64url.h.
  */
 #ifndef VTOKEN_JWT_H
 #define VTOKEN_JWT_H
@@ -8,13 +8,8 @@
 #include <stddef.h>
 #include <time.h>
 
-/* Encode len bytes; never fails.  Caller frees. */
-char	*b64url_encode(const void *data, size_t len);
-/*
- * Decode unpadded (or padded) base64url.  Returns a NUL-terminated buffer
- * of *outlen bytes (caller frees), or NULL on any invalid input.
- */
-unsigned char *b64url_decode(const char *s, size_t len, size_t *outlen);
+#include "b64url.h"
+
 
 struct jwt_claims {
 	const char	*iss;
