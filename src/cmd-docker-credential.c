@@ -111,6 +111,8 @@ cmd_docker_credential_get(struct vt_ctx *ctx)
 			r = VT_ERR_DECLINED;
 		goto out;
 	}
+	if ((r = cmd_oauth_only(ctx)) != 0)
+		goto out;
 	r = cmd_answer(ctx, cmd_docker_credential_render, server, VT_ERR_CRED,
 	    "docker-credential: the token cannot be sent to Docker: it is "
 	    "not made of token characters");
@@ -129,7 +131,8 @@ cmd_docker_credential_erase(struct vt_ctx *ctx)
 	    kind != 0) {
 		log_info("docker-credential: erase for %s; forgetting the "
 		    "cached token", server);
-		r = cmd_forget(ctx);
+		if ((r = cmd_oauth_only(ctx)) == 0)
+			r = cmd_forget(ctx);
 	}
 	free(server);
 	return r;

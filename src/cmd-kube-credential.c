@@ -51,12 +51,15 @@ static int
 cmd_kube_credential_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	const char	*api, *why;
+	int		 r;
 
 	(void)args;
 	if (kubecred_api_version(getenv(KUBECRED_ENV), &api, &why) != 0)
 		return vt_err(VT_ERR_USAGE, "kube-credential: cannot answer "
 		    KUBECRED_ENV ": %s; vtoken answers ExecCredential "
 		    "requests of " KUBECRED_V1 " and v1beta1", why);
+	if ((r = cmd_oauth_only(ctx)) != 0)
+		return r;
 	return cmd_answer(ctx, cmd_kube_credential_render, api, VT_ERR_CRED,
 	    "kube-credential: the token cannot be sent to kubectl: it is not "
 	    "made of token characters");

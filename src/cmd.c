@@ -126,13 +126,7 @@ cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
 	return r;
 }
 
-/*
- * The helper protocols (git, Docker, kubectl) hand the token to servers
- * that take only OAuth: an API key, which never expires, must not go
- * there.  So their credential is resolved as under --vertex, and asking
- * for the Gemini API is an error.
- */
-static int
+int
 cmd_oauth_only(struct vt_ctx *ctx)
 {
 	if (ctx->backend_kind == BACKEND_GEMINI)
@@ -158,8 +152,7 @@ cmd_answer(struct vt_ctx *ctx,
 	char		*text = NULL;
 	int		 r;
 
-	if ((r = cmd_oauth_only(ctx)) != 0 ||
-	    (r = cmd_mint(ctx, &src, &tok)) != 0)
+	if ((r = cmd_mint(ctx, &src, &tok)) != 0)
 		goto out;
 	if ((text = render(&tok, arg)) == NULL) {
 		r = vt_err(bad_code, "%s", bad_msg);
@@ -179,8 +172,7 @@ cmd_forget(struct vt_ctx *ctx)
 	struct source	*src = NULL;
 	int		 r;
 
-	if ((r = cmd_oauth_only(ctx)) == 0 &&
-	    (r = resolve_credentials(ctx, &src)) == 0 &&
+	if ((r = resolve_credentials(ctx, &src)) == 0 &&
 	    (r = cache_forget(ctx, src)) == 1)
 		r = 0;		/* nothing cached: not an error */
 	source_free(src);

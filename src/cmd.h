@@ -126,8 +126,7 @@ int	 cmd_profile_list(struct vt_ctx *ctx, const char *key,
 int	 cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok);
 /*
  * A helper protocol's answer (git, Docker, kubectl; cmd.c): mint with
- * cmd_mint, never with an API key (resolved as under --vertex; --gemini
- * is an error), then print what render makes of the token and arg, a string
+ * cmd_mint, then print what render makes of the token and arg, a string
  * holding the token that is secret_free()d here.  When render returns
  * NULL (the answer cannot be written), nothing is printed and the error
  * is bad_code with the message bad_msg.
@@ -137,10 +136,17 @@ int	 cmd_answer(struct vt_ctx *ctx,
 	    const void *arg, int bad_code, const char *bad_msg);
 /*
  * Forget the cached token of the credential that would be used (a
- * helper's erase, with cmd_answer's resolution; cmd.c): 0 also when
- * nothing was cached.
+ * helper's erase; cmd.c): 0 also when nothing was cached.
  */
 int	 cmd_forget(struct vt_ctx *ctx);
+/*
+ * For a helper whose server takes only OAuth (Docker's registries, a
+ * kubectl cluster): an API key, which never expires, must not go there.
+ * The credential is then resolved as under --vertex; asking for the
+ * Gemini API is VT_ERR_USAGE (from the command line) or VT_ERR_CONFIG.
+ * Call before cmd_answer or cmd_forget.  (cmd.c)
+ */
+int	 cmd_oauth_only(struct vt_ctx *ctx);
 
 /*
  * env's variables (cmd.c): the key (the token or API key) under
