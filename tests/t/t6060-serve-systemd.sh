@@ -99,12 +99,27 @@ if [ ! -f "$VT_SRCDIR/contrib/systemd/vtoken-serve.service" ] ||
 	skip "the units are not there" 1
 elif command -v systemd-analyze >/dev/null 2>&1 &&
     systemd-analyze --help 2>/dev/null | grep -q verify; then
-	out=$(systemd-analyze --user verify \
-	    "$VT_SRCDIR/contrib/systemd/vtoken-serve.socket" \
-	    "$VT_SRCDIR/contrib/systemd/vtoken-serve.service" 2>&1 |
-	    grep -v -e 'Failed to' -e 'not executable' -e 'No such file' \
-	    -e 'Command /usr/local/bin/vtoken' -e "Command 'man vtoken")
-	is "$out" "" "systemd-analyze verify finds nothing else to say"
+	# What verify says depends on the machine (is vtoken installed, is
+	# man there, can a user manager start), so only the complaints about
+	# the files themselves count: "UNIT:LINE: ..." and fatal errors.  A
+	# copy with an unknown key first shows that verify reports here.
+	cp "$VT_SRCDIR/contrib/systemd/vtoken-serve.service" "$T/bad.service"
+	printf 'NoSuchKey=1\n' >>"$T/bad.service"
+	bad=$(systemd-analyze --user verify "$T/bad.service" 2>&1)
+	case $bad in
+	*"bad.service:"*NoSuchKey*)
+		out=$(systemd-analyze --user verify \
+		    "$VT_SRCDIR/contrib/systemd/vtoken-serve.socket" \
+		    "$VT_SRCDIR/contrib/systemd/vtoken-serve.service" 2>&1 |
+		    grep -E -e '^[^ ]*vtoken-serve\.(service|socket):[0-9]+:' \
+		    -e 'fatal' -e 'has no ExecStart')
+		is "$out" "" "systemd-analyze verify finds nothing wrong in the units"
+		;;
+	*)
+		diag "systemd-analyze verify said: $bad"
+		skip "systemd-analyze verify does not work here" 1
+		;;
+	esac
 else
 	skip "systemd-analyze is not installed" 1
 fi
