@@ -159,6 +159,12 @@ tally() {
 	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
 	if [ "${f:-0}${e:-0}${x:-0}" != 000 ]; then
 		grep -E '^(FAIL|ERROR|XPASS):' "$1" >&2 || true
+		# The suite log holds each failed test's own log: show what
+		# each failed check printed (got/expected), so that a CI log
+		# says why.
+		awk 'BEGIN { n = -1 } /^not ok/ { n = 0; print; next }
+		    /^#/ && n < 8 && n >= 0 { n++; print; next }
+		    { n = -1 }' "$1" | head -n 80 >&2
 	fi
 }
 
