@@ -31,7 +31,6 @@
  */
 #include "config.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,98 +43,6 @@
 #include "log.h"
 #include "secret.h"
 #include "xmalloc.h"
-
-/*
- * The helper programs that are links to vtoken, and the command each
- * name runs: git runs git-credential-vtoken, Docker and containers/image
- * docker-credential-vtoken.
- */
-static const struct {
-	const char	*program;
-	const char	*command;
-} cmd_helpers[] = {
-	{ "git-credential-vtoken",	"git-credential" },
-	{ "docker-credential-vtoken",	"docker-credential" },
-};
-
-/* The argv made for a helper's name, freed at exit. */
-static char	**cmd_helper_new_argv;
-
-static void
-cmd_helper_argv_free(void)
-{
-	free(cmd_helper_new_argv);
-	cmd_helper_new_argv = NULL;
-}
-
-char **
-cmd_helper_argv(int *argcp, char **argv)
-{
-	char		**new_argv;
-	const char	 *base;
-	size_t		  h;
-	int		  i;
-
-	if (*argcp < 1 || argv[0] == NULL)
-		return argv;
-	base = strrchr(argv[0], '/');
-	base = base != NULL ? base + 1 : argv[0];
-	for (h = 0; h < sizeof cmd_helpers / sizeof cmd_helpers[0]; h++) {
-		if (strcmp(base, cmd_helpers[h].program) == 0)
-			break;
-	}
-	if (h == sizeof cmd_helpers / sizeof cmd_helpers[0])
-		return argv;
-	new_argv = xreallocarray(NULL, (size_t)*argcp + 2, sizeof *new_argv);
-	new_argv[0] = argv[0];
-	new_argv[1] = (char *)(uintptr_t)cmd_helpers[h].command;
-	for (i = 1; i < *argcp; i++)
-		new_argv[i + 1] = argv[i];
-	new_argv[*argcp + 1] = NULL;
-	(*argcp)++;
-	cmd_helper_new_argv = new_argv;
-	atexit(cmd_helper_argv_free);
-	return new_argv;
-}
-
-int
-cmd_profile_list(struct vt_ctx *ctx, const char *key,
-    int (*valid)(const char *), const char *what, char ***out)
-{
-	char	**list, *e, *end;
-	size_t	  i, n = 0;
-
-	*out = NULL;
-	if ((list = config_get_list(ctx->config, key)) == NULL)
-		return 0;
-	for (i = 0; list[i] != NULL; i++) {
-		for (e = list[i]; *e == ' ' || *e == '\t'; e++)
-			;
-		for (end = e + strlen(e); end > e &&
-		    (end[-1] == ' ' || end[-1] == '\t'); end--)
-			;
-		*end = '\0';
-		memmove(list[i], e, strlen(e) + 1);
-		if (*list[i] != '\0' && !valid(list[i])) {
-			vt_err(VT_ERR_CONFIG, "'%s' profile '%s' key "
-			    "'%s': '%s' is not %s; fix the entry",
-			    config_file(ctx->config),
-			    config_profile(ctx->config), key, list[i], what);
-			xstrv_free(list);
-			return VT_ERR_CONFIG;
-		}
-	}
-	/* Drop the empty entries ("a;;b", a trailing ';'). */
-	for (i = 0; list[i] != NULL; i++) {
-		if (*list[i] == '\0')
-			free(list[i]);
-		else
-			list[n++] = list[i];
-	}
-	list[n] = NULL;
-	*out = list;
-	return 0;
-}
 
 /*
  * git's input may carry a password (store, and erase after a failure):

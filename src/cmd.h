@@ -106,7 +106,7 @@ int	 cmd_shell(const char *name, enum shell *sh);
  * When vtoken runs as git-credential-vtoken (git's name for the helper
  * "vtoken") or docker-credential-vtoken (Docker's), an argv with
  * "git-credential" or "docker-credential" inserted as the command;
- * otherwise argv itself.  *argcp is updated.  (cmd-git-credential.c)
+ * otherwise argv itself.  *argcp is updated.
  */
 char	**cmd_helper_argv(int *argcp, char **argv);
 /*
@@ -114,7 +114,7 @@ char	**cmd_helper_argv(int *argcp, char **argv);
  * blanks around each entry trimmed and empty entries dropped, each
  * checked with valid(): VT_ERR_CONFIG naming a bad one, which "is not
  * <what>".  *out is NULL when the key is absent; free it with
- * xstrv_free().  (cmd-git-credential.c)
+ * xstrv_free().
  */
 int	 cmd_profile_list(struct vt_ctx *ctx, const char *key,
 	    int (*valid)(const char *), const char *what, char ***out);
