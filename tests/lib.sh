@@ -68,12 +68,31 @@ rm -rf "$T"
 mkdir -p "$T/home" "$T/config" "$T/cache" "$T/run" "$MOCK_DIR" || exit 99
 chmod 700 "$T/run"
 
+# The tests' unix sockets live in the runtime directory (the keyring's, the
+# broker's, systemd's), and a socket's path must fit in 108 bytes.  Under a
+# deep build tree (distcheck's, in a clone far down a home directory) the
+# runtime directory is reached through a short link instead:
+# /tmp/vtoken-test-UID/CKSUM, in a 0700 directory of ours, one per test
+# and build tree, removed by done_testing.
+VT_RUN=$T/run
+VT_RUN_LINK=
+if [ ${#VT_RUN} -gt 60 ]; then
+	vt_d=${TMPDIR:-/tmp}/vtoken-test-$(id -u)
+	mkdir -m 700 "$vt_d" 2>/dev/null
+	if [ -d "$vt_d" ] && [ ! -L "$vt_d" ] && [ -O "$vt_d" ] &&
+	    [ -z "$(find "$vt_d" -maxdepth 0 -perm /077)" ]; then
+		VT_RUN_LINK=$vt_d/$(printf %s "$T" | cksum | cut -d ' ' -f 1)
+		ln -sfn "$T/run" "$VT_RUN_LINK" && VT_RUN=$VT_RUN_LINK ||
+		    VT_RUN_LINK=
+	fi
+fi
+
 # -- a clean, hermetic environment ------------------------------------------
 
 HOME=$T/home
 XDG_CONFIG_HOME=$T/config
 XDG_CACHE_HOME=$T/cache
-XDG_RUNTIME_DIR=$T/run
+XDG_RUNTIME_DIR=$VT_RUN
 LC_ALL=C
 TZ=UTC
 export HOME XDG_CONFIG_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR LC_ALL TZ
@@ -206,6 +225,7 @@ done_testing() {
 		diag "planned $VT_PLANNED tests but ran $VT_TESTNO"
 		exit 1
 	fi
+	[ -z "$VT_RUN_LINK" ] || rm -f "$VT_RUN_LINK"
 	[ "$VT_FAILED" -eq 0 ] || exit 1
 	exit 0
 }

@@ -288,14 +288,14 @@ s.listen(64)
 open(sys.argv[1] + ".ready", "w").close()
 held = []
 while True:
-    held.append(s.accept()[0])' "$T/wedged" 2>/dev/null &
+    held.append(s.accept()[0])' "$XDG_RUNTIME_DIR/wedged" 2>/dev/null &
 PIDS_TO_KILL="$PIDS_TO_KILL $!"
 i=0
-while [ ! -e "$T/wedged.ready" ] && [ $i -lt "$(scaled_ms 100)" ]; do
+while [ ! -e "$XDG_RUNTIME_DIR/wedged.ready" ] && [ $i -lt "$(scaled_ms 100)" ]; do
 	i=$((i + 1))
 	sleep 0.05
 done
-DBUS_SESSION_BUS_ADDRESS=unix:path=$T/wedged
+DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/wedged
 export DBUS_SESSION_BUS_ADDRESS
 vt token
 vt_ok "a wedged bus: auto still prints a token"

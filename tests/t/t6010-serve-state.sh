@@ -242,7 +242,7 @@ else
 	skip "no IPv6 loopback here" 3
 fi
 
-sock=$T/run/broker.sock
+sock=$XDG_RUNTIME_DIR/broker.sock
 serve_start --base-url "$SERVE_BASE" --listen "unix:$sock"
 ok $? "--listen unix:PATH"
 is "$SERVE_LISTEN" "unix:$sock" "listen: unix:PATH"

@@ -11,6 +11,9 @@
 serve_setup
 SD=$VT_SRCDIR/tests/mock/sdactivate.py
 STATE=$XDG_RUNTIME_DIR/vtoken/serve-default.json
+# systemd's sockets (sdactivate.py's directory): in the runtime directory,
+# where a socket's path is short enough.
+SDD=$XDG_RUNTIME_DIR/sd
 
 # wait_for FILE: until FILE is not empty (10 s scaled), else 1.
 wait_for() {
@@ -21,58 +24,58 @@ wait_for() {
 	done
 }
 
-mkdir -p "$T/sd"
-"$PYTHON3" "$SD" "$T/sd" 127.0.0.1 -- "$VTOKEN" serve --base-url "$SERVE_BASE" \
-    2>"$T/sd.err" &
+mkdir -p "$SDD"
+"$PYTHON3" "$SD" "$SDD" 127.0.0.1 -- "$VTOKEN" serve --base-url "$SERVE_BASE" \
+    2>"$SDD.err" &
 sdpid=$!
-wait_for "$T/sd/notify"
-ok $? "READY=1 reached NOTIFY_SOCKET" || diag "$(cat "$T/sd.err")"
-like "$(cat "$T/sd/notify" 2>/dev/null)" '^READY=1' "the message is READY=1"
+wait_for "$SDD/notify"
+ok $? "READY=1 reached NOTIFY_SOCKET" || diag "$(cat "$SDD.err")"
+like "$(cat "$SDD/notify" 2>/dev/null)" '^READY=1' "the message is READY=1"
 # The state file is written before READY=1 is sent.
 ok "$([ -s "$STATE" ] && echo 0 || echo 1)" "the state file was there by then"
-port=$(cat "$T/sd/port")
+port=$(cat "$SDD/port")
 is "$(json_get "$STATE" listen)" "127.0.0.1:$port" \
     "the state file names systemd's socket, not a port of its own"
-is "$(json_get "$STATE" pid)" "$(cat "$T/sd/pid")" "and the broker's pid"
+is "$(json_get "$STATE" pid)" "$(cat "$SDD/pid")" "and the broker's pid"
 is "$(json_get "$STATE" openai_base_url)" "http://127.0.0.1:$port/v1" \
     "its base URL is on systemd's port"
 eval "$("$VTOKEN" env --serve)"
 sc req --test-id sd1
 is "$(sc_get status)" 200 "a request through systemd's socket"
-pid=$(cat "$T/sd/pid")
+pid=$(cat "$SDD/pid")
 kill -TERM "$pid"
 wait "$sdpid"
 is "$?" 0 "SIGTERM: exit 0"
 ok "$([ ! -e "$STATE" ] && echo 0 || echo 1)" "the state file is gone"
-like "$(cat "$T/sd.err")" "serving profile 'default' at http://127\\.0\\.0\\.1:$port/v1" \
+like "$(cat "$SDD.err")" "serving profile 'default' at http://127\\.0\\.0\\.1:$port/v1" \
     "the startup line names systemd's socket"
 
 # A unix socket from systemd.
-rm -rf "$T/sd"; mkdir -p "$T/sd"
-"$PYTHON3" "$SD" "$T/sd" "unix:$T/sd/broker.sock" -- "$VTOKEN" serve \
-    --base-url "$SERVE_BASE" 2>"$T/sd.err" &
+rm -rf "$SDD"; mkdir -p "$SDD"
+"$PYTHON3" "$SD" "$SDD" "unix:$SDD/broker.sock" -- "$VTOKEN" serve \
+    --base-url "$SERVE_BASE" 2>"$SDD.err" &
 sdpid=$!
-wait_for "$T/sd/notify"
-ok $? "a unix socket from systemd: READY=1" || diag "$(cat "$T/sd.err")"
+wait_for "$SDD/notify"
+ok $? "a unix socket from systemd: READY=1" || diag "$(cat "$SDD.err")"
 wait_for "$STATE"
-is "$(json_get "$STATE" listen)" "unix:$T/sd/broker.sock" "the state file names it"
+is "$(json_get "$STATE" listen)" "unix:$SDD/broker.sock" "the state file names it"
 key=$(json_get "$STATE" api_key)
-out=$(curl -sS --unix-socket "$T/sd/broker.sock" -o /dev/null -w '%{http_code}' \
+out=$(curl -sS --unix-socket "$SDD/broker.sock" -o /dev/null -w '%{http_code}' \
     -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
     -d '{"model": "m", "messages": [{"role": "user", "content": "hi"}]}' \
     http://localhost/v1/chat/completions 2>&1)
 is "$out" 200 "a request through it"
-kill -TERM "$(cat "$T/sd/pid")"
+kill -TERM "$(cat "$SDD/pid")"
 wait "$sdpid"
 is "$?" 0 "SIGTERM: exit 0"
 
 # Not on loopback: refused, and no READY=1.
-rm -rf "$T/sd"; mkdir -p "$T/sd"
-"$PYTHON3" "$SD" "$T/sd" 0.0.0.0 -- "$VTOKEN" serve --base-url "$SERVE_BASE" \
-    2>"$T/sd.err"
+rm -rf "$SDD"; mkdir -p "$SDD"
+"$PYTHON3" "$SD" "$SDD" 0.0.0.0 -- "$VTOKEN" serve --base-url "$SERVE_BASE" \
+    2>"$SDD.err"
 is "$?" 3 "a socket on 0.0.0.0 from systemd: exit 3"
-like "$(cat "$T/sd.err")" "not on loopback" "saying why"
-ok "$([ ! -s "$T/sd/notify" ] && echo 0 || echo 1)" "no READY=1"
+like "$(cat "$SDD.err")" "not on loopback" "saying why"
+ok "$([ ! -s "$SDD/notify" ] && echo 0 || echo 1)" "no READY=1"
 ok "$([ ! -e "$STATE" ] && echo 0 || echo 1)" "no state file"
 
 # The units: what systemd would run, and with what.

@@ -51,7 +51,7 @@ redirect() {
 
 # -- usage, the state file, env --serve --------------------------------------------
 
-vt serve --metadata --listen "unix:$T/broker.sock"
+vt serve --metadata --listen "unix:$XDG_RUNTIME_DIR/broker.sock"
 vt_fails 2 "--metadata with a unix: listen address: exit 2"
 vt serve --no-openai
 vt_fails 2 "--no-openai without --metadata: exit 2"

@@ -514,7 +514,7 @@ succeeds raw "\$HOME/.cache: cache list" cache list
 [ -n "$(ls "$HOME/.cache/vtoken/"*.json 2>/dev/null)" ]
 ok $? "\$HOME/.cache/vtoken holds an entry"
 XDG_CACHE_HOME=$T/cache/home-less
-XDG_RUNTIME_DIR=$T/run
+XDG_RUNTIME_DIR=$VT_RUN
 export XDG_CACHE_HOME XDG_RUNTIME_DIR
 mock_set sts "{$STS_BASE}"
 
@@ -561,15 +561,18 @@ kr_skip=$(keyring_missing dbus-daemon dbus-send gnome-keyring-daemon \
 if [ -n "$kr_skip" ]; then
 	skip "keyring: $kr_skip"
 else
-	mkdir -p "$T/kr"
-	dbus-daemon --session --address="unix:path=$T/kr/bus" --fork \
-	    --print-pid >"$T/kr/bus.pid" 2>"$T/kr/bus.err" ||
+	# The bus in the runtime directory, where its path is short enough;
+	# the test's own files, which hold tokens, out of the search.
+	KR=$T/kr
+	mkdir -p "$KR"
+	dbus-daemon --session --address="unix:path=$XDG_RUNTIME_DIR/kr-bus" --fork \
+	    --print-pid >"$KR/bus.pid" 2>"$KR/bus.err" ||
 	    bail_out "dbus-daemon --session failed"
-	KR_BUS_PID=$(cat "$T/kr/bus.pid")
-	DBUS_SESSION_BUS_ADDRESS=unix:path=$T/kr/bus
+	KR_BUS_PID=$(cat "$KR/bus.pid")
+	DBUS_SESSION_BUS_ADDRESS=unix:path=$XDG_RUNTIME_DIR/kr-bus
 	export DBUS_SESSION_BUS_ADDRESS
 	echo vt-leak-keyring-password | gnome-keyring-daemon --unlock \
-	    --components=secrets >/dev/null 2>"$T/kr/gkd.err" ||
+	    --components=secrets >/dev/null 2>"$KR/gkd.err" ||
 	    bail_out "gnome-keyring-daemon --unlock failed"
 	i=0
 	until KR_PID=$(dbus-send --session --print-reply \
@@ -620,28 +623,28 @@ else
 	    sed -n 's/^secret = //p')" "$KEY_STORED" \
 	    "keyring: the stored key is an item's secret"
 	secret-tool search --all xdg:schema io.vtoken.AccessToken \
-	    >"$T/kr/tokens" 2>&1
-	[ "$(grep -c '^secret = ya29\.mock-' "$T/kr/tokens")" -ge 3 ]
+	    >"$KR/tokens" 2>&1
+	[ "$(grep -c '^secret = ya29\.mock-' "$KR/tokens")" -ge 3 ]
 	ok $? "keyring: tokens are items' secrets"
 	# ...and in no label or attribute.
-	kr_dump >"$T/kr/dump" 2>&1
-	keep raw "$T/kr/dump" "keyring: labels and attributes (dbus-send)"
-	grep -q 'vtoken access token' "$T/kr/dump" &&
-	    grep -q 'vtoken API key' "$T/kr/dump" &&
-	    grep -q 'vtoken-key' "$T/kr/dump"
+	kr_dump >"$KR/dump" 2>&1
+	keep raw "$KR/dump" "keyring: labels and attributes (dbus-send)"
+	grep -q 'vtoken access token' "$KR/dump" &&
+	    grep -q 'vtoken API key' "$KR/dump" &&
+	    grep -q 'vtoken-key' "$KR/dump"
 	ok $? "keyring: the dump shows vtoken's items, labels and attributes" ||
-	    diag "$(head -c 2000 "$T/kr/dump")"
+	    diag "$(head -c 2000 "$KR/dump")"
 	{
-		grep -v '^secret = ' "$T/kr/tokens"
+		grep -v '^secret = ' "$KR/tokens"
 		secret-tool search --all xdg:schema io.vtoken.ApiKey 2>&1 |
 		    grep -v '^secret = '
-	} >"$T/kr/attrs"
-	keep raw "$T/kr/attrs" "keyring: labels and attributes (secret-tool)"
+	} >"$KR/attrs"
+	keep raw "$KR/attrs" "keyring: labels and attributes (secret-tool)"
 
 	succeeds raw "keyring: key delete" key delete
 	succeeds raw "keyring: cache clear" cache clear --all
-	kr_dump >"$T/kr/dump2" 2>&1
-	keep raw "$T/kr/dump2" "keyring: labels and attributes after clearing"
+	kr_dump >"$KR/dump2" 2>&1
+	keep raw "$KR/dump2" "keyring: labels and attributes after clearing"
 	kill "$KR_PID" 2>/dev/null
 	kill "$KR_BUS_PID" 2>/dev/null
 	KR_PID=
