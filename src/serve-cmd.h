@@ -37,6 +37,8 @@ int	 serve_listen_private(struct serve_listen *ln);
 void	 serve_listen_close(struct serve_listen *ln);
 /* 1 if addr is a listen address vtoken accepts (pure; for settings.c). */
 int	 serve_listen_valid(const char *addr);
+/* The longest unix:PATH the kernel takes (sun_path, less its NUL). */
+size_t	 serve_listen_path_max(void);
 
 /* The profile's running broker, or VT_ERR_CONFIG if none runs. */
 int	 serve_state_read(struct vt_ctx *ctx, struct serve_state *st);

@@ -47,8 +47,8 @@ serve_addr_parse(const char *addr, struct serve_addr *a)
 	if (strncmp(addr, "unix:", 5) == 0) {
 		a->family = AF_UNIX;
 		a->path = addr + 5;
-		return a->path[0] == '/' && strlen(a->path) <
-		    sizeof ((struct sockaddr_un *)0)->sun_path ? 0 : -1;
+		return a->path[0] == '/' &&
+		    strlen(a->path) <= serve_listen_path_max() ? 0 : -1;
 	}
 	if (addr[0] == '[') {
 		if ((end = strchr(addr, ']')) == NULL || end[1] != ':')
@@ -86,6 +86,12 @@ serve_listen_valid(const char *addr)
 	struct serve_addr	a;
 
 	return serve_addr_parse(addr, &a) == 0;
+}
+
+size_t
+serve_listen_path_max(void)
+{
+	return sizeof ((struct sockaddr_un *)0)->sun_path - 1;
 }
 
 /* name, base_url and hosts for a TCP socket on host:port. */

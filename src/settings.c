@@ -507,6 +507,12 @@ static int
 check_listen(struct vt_ctx *ctx, const struct setting *s)
 {
 	(void)ctx;
+	if (strncmp(s->value, "unix:/", 6) == 0 &&
+	    strlen(s->value + 5) > serve_listen_path_max())
+		return vt_err(setting_bad_code(s), "invalid listen address "
+		    "(from %s): a unix socket's path is at most %zu bytes, "
+		    "this one is %zu; choose a shorter one", s->origin,
+		    serve_listen_path_max(), strlen(s->value + 5));
 	if (!serve_listen_valid(s->value))
 		return vt_err(setting_bad_code(s), "invalid listen address "
 		    "'%s' (from %s): expected 127.0.0.1:PORT, [::1]:PORT, "

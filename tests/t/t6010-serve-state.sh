@@ -257,6 +257,12 @@ is "$(sc_get status)" 200 "serves on the unix socket"
 serve_stop
 [ ! -e "$sock" ]
 ok $? "the socket is removed at exit"
+# A path too long for a socket (sun_path, 108 bytes with its NUL).
+long=$XDG_RUNTIME_DIR/$(printf 'd%.0s' $(seq 1 110))/broker.sock
+vt serve --base-url "$SERVE_BASE" --listen "unix:$long"
+vt_fails 2 "a unix socket path of ${#long} bytes: exit 2"
+like "$(cat "$T/err")" "is at most 107 bytes, this one is ${#long}" \
+    "saying how long a path may be"
 
 # The profile's listen key.
 mkdir -p "$XDG_CONFIG_HOME/vtoken"
