@@ -138,10 +138,12 @@ serve_token_reload(struct broker *b)
 	pthread_mutex_lock(&b->lock);
 	b->hooks->upstream_free(&b->up);
 	b->up = up;
+	/* Requests in flight index the old list: they start this one over. */
+	b->up_gen++;
 	secret_free(b->token);
 	b->token = NULL;
 	b->want_mint = 1;
-	log_info("reloaded the configuration and credentials");
+	log_note("reloaded the configuration and credentials");
 }
 
 static void

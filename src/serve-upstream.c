@@ -154,6 +154,21 @@ serve_request_headers(struct broker *b, struct sreq *r, const char *token)
 	return l;
 }
 
+/*
+ * A SIGHUP may have replaced the location list since r last looked: then
+ * r->loc indexes a list that is gone, and r starts over at the first
+ * location of the new one, its deadline unchanged.  Lock held.
+ */
+static void
+serve_loc_check(struct broker *b, struct sreq *r)
+{
+	if (r->up_gen == b->up_gen)
+		return;
+	r->up_gen = b->up_gen;
+	r->loc = 0;
+	r->loc_attempts = 0;
+}
+
 /* Set up and start one attempt with token (lock held). */
 static int
 serve_attempt_start(struct broker *b, struct sreq *r, const char *token)
@@ -165,6 +180,7 @@ serve_attempt_start(struct broker *b, struct sreq *r, const char *token)
 
 	if ((h = curl_easy_init()) == NULL)
 		return -1;
+	serve_loc_check(b, r);
 	url = xasprintf("%s%s", b->up.base_url[r->loc], rest);
 	r->slist = serve_request_headers(b, r, token);
 	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
@@ -242,6 +258,7 @@ serve_retry_plan(struct broker *b, struct sreq *r, int status, double now)
 {
 	double	delay, deadline = r->start + b->cfg->timeout_sec;
 
+	serve_loc_check(b, r);
 	if (status == 401)
 		return !r->reminted;
 	if (status != 0 && !retry_status(status))

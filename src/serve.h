@@ -99,6 +99,7 @@ struct sreq {
 	int			 attempts;	/* in all, for the log */
 	int			 loc_attempts;	/* at the current location */
 	size_t			 loc;		/* index into base_url */
+	unsigned long		 up_gen;	/* of the base_url it indexes */
 	int			 reminted;	/* a 401 was retried already */
 	unsigned long		 token_gen;	/* of the token it carries */
 	unsigned long		 mints_seen;	/* broker's mints at parking */
@@ -153,6 +154,7 @@ struct broker {
 	pthread_t		 up_thread;
 	void			*multi;		/* CURLM * */
 	struct serve_upstream	 up;
+	unsigned long		 up_gen;	/* bumped by each reload */
 	struct sreq		*incoming;	/* from the MHD thread */
 	struct sreq		*waiting;	/* for a token or a retry */
 	/* The MHD thread's news for active transfers: drained (resume

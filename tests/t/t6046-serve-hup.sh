@@ -3,7 +3,8 @@
 # credentials without a restart: a credential file switched to another
 # service account is used for the next mint (the mock sees a JWT from the
 # new account), a profile's changed base_url for the next request; the
-# pid, the port and the local key stay.
+# pid, the port and the local key stay.  A SIGHUP that shortens the
+# location list in the middle of a failover.
 
 # shellcheck source=tests/lib.sh
 . "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -70,6 +71,63 @@ is "$(json_get "$SERVE_STATE" listen)" "$listen" "the same address"
 is "$(json_get "$SERVE_STATE" api_key)" "$key" "the same key"
 sc req --test-id h3
 is "$(sc_get status)" 200 "the client configured before the SIGHUP works on"
+
+# reloads: how many SIGHUPs the broker has taken in (its log line).
+reloads() {
+	grep -c 'reloaded the configuration' "$SERVE_ERR"
+}
+
+# reloaded N: wait until there have been more than N (10 s, scaled).
+reloaded() {
+	vt_end=$(($(now_ms) + $(scaled_ms 10000)))
+	while [ "$(reloads)" -le "$1" ] && [ "$(now_ms)" -lt "$vt_end" ]; do
+		sleep 0.05
+	done
+	[ "$(reloads)" -gt "$1" ]
+}
+
+# A SIGHUP that shortens the location list while a request fails over
+# along it: the request goes on at the new list's first location.
+LOCS=$MOCK_URL/v1/projects/vt-serve/locations/{location}/endpoints/openapi
+chat_at() {
+	echo "/v1/projects/vt-serve/locations/$1/endpoints/openapi/chat/completions"
+}
+n=$(reloads)
+printf '[default]\nbase_url = %s\nlocation = loc-a,loc-b,loc-c\ntimeout = 120\n' \
+    "$LOCS" >"$XDG_CONFIG_HOME/vtoken/config.new"
+mv -f "$XDG_CONFIG_HOME/vtoken/config.new" "$XDG_CONFIG_HOME/vtoken/config"
+kill -HUP "$SERVE_PID"
+reloaded "$n"
+ok $? "a location list at SIGHUP" || diag "$(tail -n 5 "$SERVE_ERR")"
+# Each reply from loc-c comes 2 s late: the SIGHUP lands while the
+# request is there, after its first reply.
+mock_set chat '{"locations": {"loc-a": {"status": 503}, "loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 2}}}'
+sc req --test-id fo1 --timeout 120 &
+fo=$!
+vt_end=$(($(now_ms) + $(scaled_ms 60000)))
+while [ "$(mock_count "$(chat_at loc-c)")" -eq 0 ] &&
+    [ "$(now_ms)" -lt "$vt_end" ]; do
+	sleep 0.05
+done
+n=$(reloads)
+printf '[default]\nbase_url = %s\nlocation = loc-a\ntimeout = 120\n' \
+    "$LOCS" >"$XDG_CONFIG_HOME/vtoken/config.new"
+mv -f "$XDG_CONFIG_HOME/vtoken/config.new" "$XDG_CONFIG_HOME/vtoken/config"
+mock_set chat '{"locations": {"loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 2}}}'
+a_before=$(mock_count "$(chat_at loc-a)")
+kill -HUP "$SERVE_PID"
+reloaded "$n"
+ok $? "SIGHUP with one location, the request at the third" ||
+    diag "$(tail -n 5 "$SERVE_ERR")"
+wait "$fo"
+is "$(sc_get status)" 200 "the request ends at the new list's location: 200"
+is "$(mock_get "$(chat_at loc-a)" headers.x-vt-test)" fo1 \
+    "its last attempt went to loc-a"
+[ "$(mock_count "$(chat_at loc-a)")" -gt "$a_before" ]
+ok $? "after the SIGHUP"
+kill -0 "$pid" 2>/dev/null
+ok $? "the broker runs on"
+mock_set chat '{}'
 
 # A broken credential file at SIGHUP: the broker stays up.
 printf 'not json\n' >"$T/cred.json.new"
