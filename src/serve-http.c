@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,6 +120,10 @@ serve_reply(struct MHD_Connection *c, struct sreq *r)
 	/* The metadata server's mark, on every one of its replies. */
 	if (r->local_meta)
 		MHD_add_response_header(resp, "Metadata-Flavor", "Google");
+	/* Another user's connection does not stay for a next request. */
+	if (r->local_close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
 	ret = MHD_queue_response(c, (unsigned)r->local_status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -207,6 +213,7 @@ serve_begin(struct broker *b, struct sreq *r, struct MHD_Connection *c,
 	b->inflight++;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	own = ci != NULL && ci->socket_context == PEER_OWN;
+	r->local_close = !own;
 	/* The emulator's refusals are its own: plain text, its header. */
 	if (b->cfg->metadata && serve_meta_path(r->uri)) {
 		serve_meta_begin(b, r, c, own);
@@ -498,7 +505,12 @@ serve_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* A new connection: find out once whose it is. */
+/*
+ * A new connection: find out once whose it is.  Another user's (or one
+ * whose owner cannot be told) is answered 403 and closed; past
+ * SERVE_FOREIGN_MAX of them at once, it is shut down here, which
+ * libmicrohttpd sees as the peer closing.  Only the MHD thread runs this.
+ */
 static void
 serve_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -506,20 +518,33 @@ serve_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	struct broker			*b = cls;
 	const union MHD_ConnectionInfo	*ci;
 	uid_t				 uid;
+	int				 known;
 
-	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context == PEER_OTHER)
+			b->foreign--;
 		return;
+	}
 	*socket_context = PEER_OTHER;
+	b->foreign++;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL)
 		return;
-	if (serve_peer_uid(ci->connect_fd, b->cfg->unix_socket, &uid) != 0) {
-		log_info("cannot tell who is connecting (%s); refusing",
-		    strerror(errno));
+	known = serve_peer_uid(ci->connect_fd, b->cfg->unix_socket,
+	    &uid) == 0;
+	if (known && uid == getuid()) {
+		*socket_context = PEER_OWN;
+		b->foreign--;
 		return;
 	}
-	if (uid == getuid())
-		*socket_context = PEER_OWN;
+	if (b->foreign > SERVE_FOREIGN_MAX) {
+		/* Not logged one by one: they may come by the thousand. */
+		log_debug("closing a connection: %d of other users' open",
+		    SERVE_FOREIGN_MAX);
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+	} else if (!known)
+		log_info("cannot tell who is connecting (%s); refusing",
+		    strerror(errno));
 	else
 		log_info("refusing a connection from uid %lu",
 		    (unsigned long)uid);

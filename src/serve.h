@@ -39,6 +39,10 @@ struct MHD_Daemon;
 #define SERVE_ATTEMPTS		3	/* upstream tries per location */
 #define SERVE_DRAIN_SECONDS	10	/* SIGTERM: in-flight requests */
 #define SERVE_BUF_HIGH		(1024 * 1024)	/* pause upstream above */
+/* Other users' connections open at once (each gets a 403 and is closed);
+ * past this, new ones are cut at once, so that they cannot take the
+ * owner's connection slots by sending their headers a byte at a time. */
+#define SERVE_FOREIGN_MAX	16
 
 /* One header, as it will be sent on. */
 struct serve_header {
@@ -87,6 +91,7 @@ struct sreq {
 	const char		*local_ctype;	/* NULL: application/json */
 	char			*local_location; /* a redirect's, or NULL */
 	int			 local_meta;	/* Metadata-Flavor: Google */
+	int			 local_close;	/* Connection: close */
 
 	/* The metadata emulator's: a token or an ID token to answer. */
 	int			 meta;		/* SREQ_META_* or 0 */
@@ -167,6 +172,8 @@ struct broker {
 	int			 stopping;	/* the upstream thread: end now */
 	int			 token_stopping; /* the token thread: end now */
 	unsigned long long	 served;
+	int			 foreign;	/* the MHD thread's: other
+						 * users' connections open */
 };
 
 /* serve-http.c */

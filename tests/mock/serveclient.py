@@ -36,6 +36,12 @@ Commands (each prints one JSON object on stdout):
             them having sent part of a request line), then the median of
             R requests again; {"baseline_ms", "idle_ms", "opened",
             "ok"}; exit 1 if a request failed or fewer than N opened
+    hog     --n N --seconds S [--until FILE]: N connections that each
+            send part of a request line, then a byte of a header every
+            half second for S seconds (or until FILE exists); "opened N"
+            on stderr once they are open;
+            {"opened", "still_open"} (not closed by the broker at the
+            end)
 
 A request succeeds when the status is 200 and the reply is the mock's
 echo of the text ("mock reply: TEXT"), complete: for SSE, the deltas make
@@ -321,6 +327,47 @@ def cmd_idle(args):
     return 0 if out["ok"] and len(socks) == args.n else 1
 
 
+def cmd_hog(args):
+    """Connections that send their headers a byte at a time, each byte
+    soon enough for the idle timeout (another user's, in t6020): how many
+    the broker keeps open."""
+    host, port, netloc = target(args)
+    socks = []
+    for i in range(args.n):
+        try:
+            s = socket.create_connection((host, port), timeout=10)
+            s.sendall(b"GET /v1/models HTTP/1.1\r\nX-Slow: ")
+            socks.append(s)
+        except OSError:
+            break
+    # Another user may not write the caller's files: stderr says it.
+    print("opened %d" % len(socks), file=sys.stderr, flush=True)
+    end = time.monotonic() + args.seconds
+    while time.monotonic() < end and not (args.until and
+                                          os.path.exists(args.until)):
+        for s in socks:
+            try:
+                s.sendall(b"a")
+            except OSError:
+                pass
+        time.sleep(0.5)
+    alive = 0
+    for s in socks:
+        try:
+            s.setblocking(False)
+            if s.recv(1, socket.MSG_PEEK) == b"":
+                continue        # closed by the broker
+        except BlockingIOError:
+            pass
+        except OSError:
+            continue
+        alive += 1
+    for s in socks:
+        s.close()
+    print(json.dumps({"opened": len(socks), "still_open": alive}))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--unix", help="connect to this unix socket")
@@ -355,9 +402,13 @@ def main():
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--timeout", type=float)
     p.set_defaults(stream=False)
+    p = sub.add_parser("hog")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--until")
     args = ap.parse_args()
     return {"req": cmd_req, "many": cmd_many, "load": cmd_load,
-            "idle": cmd_idle}[args.cmd](args)
+            "idle": cmd_idle, "hog": cmd_hog}[args.cmd](args)
 
 
 if __name__ == "__main__":

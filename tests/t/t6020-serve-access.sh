@@ -150,13 +150,13 @@ rm -f "$XDG_CONFIG_HOME/vtoken/config"
 # -- another user ------------------------------------------------------------------------
 
 if [ "$(id -u)" -ne 0 ]; then
-	skip "another uid needs root (setpriv --reuid)" 3
+	skip "another uid needs root (setpriv --reuid)" 9
 elif ! command -v setpriv >/dev/null 2>&1; then
-	skip "setpriv is not installed (util-linux)" 3
+	skip "setpriv is not installed (util-linux)" 9
 elif ! setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$PYTHON3" -c 'import sys; open(sys.argv[1]).close()' \
     "$VT_SRCDIR/tests/mock/serveclient.py" 2>/dev/null; then
-	skip "uid 65534 cannot read $VT_SRCDIR/tests/mock/serveclient.py" 3
+	skip "uid 65534 cannot read $VT_SRCDIR/tests/mock/serveclient.py" 9
 else
 	serve_start --base-url "$SERVE_BASE" || bail_out "the broker did not start"
 	serve_env
@@ -166,9 +166,51 @@ else
 	    >"$T/sc.out" 2>"$T/sc.err"
 	err_is 403 - - "uid 65534 with the right key: 403"
 	is "$(upstream)" 0 "nothing went upstream"
+	is "$(json_get "$T/sc.out" headers.connection)" close \
+	    "and the connection is closed (Connection: close)"
 	sc req
 	is "$(sc_get status)" 200 "the broker's own uid: 200"
 	serve_stop
+
+	# Another user cannot take the owner's connection slots by
+	# sending headers a byte at a time (each byte restarts the idle
+	# timeout): past 16 of its connections, new ones are cut at once.
+	mkdir -p "$XDG_CONFIG_HOME/vtoken"
+	printf '[default]\nmax_requests = 10\nidle_timeout = 3s\n' \
+	    >"$XDG_CONFIG_HOME/vtoken/config"
+	serve_start --base-url "$SERVE_BASE" || bail_out "the broker did not start"
+	serve_env
+	# 300 connections: more than the broker takes (max_requests + 256).
+	# The owner's 3 requests below may take 3 s each (scaled); the hog
+	# holds on until they are done (at most for longer than all three).
+	req_s=$(($(scaled_ms 3000) / 1000 + 1))
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$PYTHON3" "$VT_SRCDIR/tests/mock/serveclient.py" hog --n 300 \
+	    --seconds $((4 * req_s)) --until "$T/hog.stop" \
+	    >"$T/hog.out" 2>"$T/hog.err" &
+	hog=$!
+	vt_end=$(($(now_ms) + $(scaled_ms 20000)))
+	while ! grep -q '^opened' "$T/hog.err" 2>/dev/null &&
+	    [ "$(now_ms)" -lt "$vt_end" ]; do
+		sleep 0.05
+	done
+	is "$(cat "$T/hog.err" 2>/dev/null)" "opened 300" \
+	    "another user opened 300 connections"
+	n=0
+	for i in 1 2 3; do
+		sc req --test-id "hog$i" --timeout "$req_s"
+		[ "$(sc_get status)" = 200 ] && n=$((n + 1))
+	done
+	is "$n" 3 "meanwhile the owner's 3 requests got 200, each within ${req_s} s"
+	: >"$T/hog.stop"
+	wait "$hog"
+	kept=$(json_get "$T/hog.out" still_open)
+	[ -n "$kept" ] && [ "$kept" -le 16 ]
+	ok $? "at most 16 of the 300 were kept (here ${kept:-?}), the rest cut" ||
+	    diag "$(cat "$T/hog.out" "$T/hog.err")"
+	serve_stop
+	is "$SERVE_STATUS" 0 "and the broker exits 0 on SIGTERM"
+	rm -f "$XDG_CONFIG_HOME/vtoken/config"
 fi
 
 # -- a credential failure -----------------------------------------------------------------
