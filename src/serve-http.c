@@ -426,6 +426,17 @@ serve_access(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_unlock(&b->lock);
 		return serve_reply(c, r);
 	}
+	if (r->state == SREQ_BODY && (b->stopping || b->token_stopping)) {
+		/* The threads that would answer it are ending: no one would
+		 * resume the connection, and MHD_stop_daemon must find none
+		 * suspended. */
+		serve_local(r, 503, "vtoken: the broker is shutting down",
+		    "vtoken_unavailable", NULL);
+		r->local_meta = r->meta != 0;
+		r->queued = 1;
+		pthread_mutex_unlock(&b->lock);
+		return serve_reply(c, r);
+	}
 	if (r->state == SREQ_BODY && r->meta != 0) {
 		/* The metadata emulator's token or ID token: the token
 		 * thread's to answer. */
