@@ -203,6 +203,9 @@ serve_attempt_start(struct broker *b, struct sreq *r, const char *token)
 	if (http_url_is_loopback(b->up.base_url[r->loc]))
 		bad |= curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	/* Through an HTTPS proxy: the reply's headers only, not CONNECT's. */
+	bad |= curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) !=
+	    CURLE_OK;
 	/* Wait for a multiplexed HTTP/2 connection rather than open more. */
 	bad |= curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
@@ -291,8 +294,9 @@ serve_headers_done(struct sreq *r, CURL *h)
 	long		 code = 0;
 
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 100 && code < 200) {
-		/* An interim reply: its headers are not the reply's. */
+	if (code < 200) {
+		/* An interim reply (1xx), or a proxy's answer to CONNECT
+		 * (code 0, should curl pass it on): not the reply's. */
 		serve_headers_free(r->rhdr, r->nrhdr);
 		r->rhdr = NULL;
 		r->nrhdr = 0;
@@ -305,6 +309,7 @@ serve_headers_done(struct sreq *r, CURL *h)
 		return 0;
 	}
 	r->committed = 1;
+	r->discard = 0;
 	r->status = (int)code;
 	if (r->suspended) {
 		r->suspended = 0;

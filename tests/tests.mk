@@ -97,6 +97,7 @@ SH_TESTS += \
 	tests/t/t6020-serve-access.sh \
 	tests/t/t6025-serve-limits.sh \
 	tests/t/t6030-serve-retry.sh \
+	tests/t/t6035-serve-proxy.sh \
 	tests/t/t6040-serve-stream.sh \
 	tests/t/t6045-serve-exec.sh \
 	tests/t/t6046-serve-hup.sh \
@@ -104,7 +105,7 @@ SH_TESTS += \
 	tests/t/t6060-serve-systemd.sh \
 	tests/t/t6070-serve-http2.sh
 EXTRA_DIST += tests/mock/serveclient.py tests/mock/openai-loop.js \
-	tests/mock/sdactivate.py tests/mock/rawhttp.py
+	tests/mock/sdactivate.py tests/mock/rawhttp.py tests/mock/connectproxy.py
 
 # Helper protocols of other clients: Docker's credential helper and
 # configure-docker, kubectl's exec credential, token files.
