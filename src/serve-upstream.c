@@ -244,6 +244,7 @@ serve_attempt_start(struct broker *b, struct sreq *r, const char *token)
 	r->attempts++;
 	r->loc_attempts++;
 	r->discard = 0;
+	r->discarded = 0;
 	r->upstream_status = 0;
 	r->retry_after = 0;
 	return 0;
@@ -370,6 +371,11 @@ serve_up_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	int		 resume = 0;
 
 	pthread_mutex_lock(&b->lock);
+	if (r->discard && (r->discarded += len) > SERVE_DISCARD_MAX) {
+		/* A reply to be retried: read no more of it than this. */
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
 	if (r->discard || r->aborted || !r->committed) {
 		pthread_mutex_unlock(&b->lock);
 		return len;

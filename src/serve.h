@@ -39,6 +39,7 @@ struct MHD_Daemon;
 #define SERVE_ATTEMPTS		3	/* upstream tries per location */
 #define SERVE_DRAIN_SECONDS	10	/* SIGTERM: in-flight requests */
 #define SERVE_BUF_HIGH		(1024 * 1024)	/* pause upstream above */
+#define SERVE_DISCARD_MAX	(1024 * 1024)	/* of a reply to retry */
 /* Other users' connections open at once (each gets a 403 and is closed);
  * past this, new ones are cut at once, so that they cannot take the
  * owner's connection slots by sending their headers a byte at a time. */
@@ -113,6 +114,7 @@ struct sreq {
 	double			 retry_at;	/* monotonic */
 	double			 retry_after;	/* the reply's Retry-After */
 	int			 discard;	/* this reply is to be retried */
+	size_t			 discarded;	/* bytes of it read and dropped */
 	int			 plan;		/* 1 here again, 2 next location */
 	int			 upstream_status;
 	struct serve_header	*rhdr;		/* reply headers */

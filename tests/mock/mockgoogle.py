@@ -66,6 +66,9 @@ path has /locations/L/, else "faults":
                           after N events (without "sequence" or "status")
     "reject_tokens": [T]  401 for these access tokens, as if revoked
     "delay": 0.5          seconds to wait before replying
+    "error_body_size": N  the error replies' bodies are N bytes (padded
+                          with spaces), sent at "error_body_rate" bytes a
+                          second (default 1000000)
 Every chat request's log record also has "location", "token_valid" (the
 Bearer token was issued by this mock, not revoked and unexpired when the
 request arrived), "token_ttl" (seconds it had left, or null) and "fault"
@@ -485,6 +488,14 @@ class SSE:
         self.reset_after = reset_after
 
 
+class SlowBody:
+    """An error reply's body of size bytes, sent 64 KiB at a time at rate
+    bytes a second (the "error_body_size" fault)."""
+
+    def __init__(self, prefix, size, rate):
+        self.prefix, self.size, self.rate = prefix, size, rate
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes: without TCP_NODELAY
@@ -630,8 +641,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(body, SSE):
             self.send_sse(body, extra)
             return
+        if isinstance(body, SlowBody):
+            self.send_slow(status, body, extra)
+            return
         self.send(status, body, ctype or "application/json; charset=utf-8",
                   extra)
+
+    def send_slow(self, status, body, extra=()):
+        """A reply with a long body, sent slowly; stops when the client
+        goes away."""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(body.size))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        left, piece = body.size, 64 * 1024
+        try:
+            self.wfile.write(body.prefix)
+            left -= len(body.prefix)
+            while left > 0:
+                n = min(piece, left)
+                self.wfile.write(b" " * n)
+                self.wfile.flush()
+                left -= n
+                time.sleep(n / body.rate)
+        except OSError:
+            self.close_connection = True
 
     def send_sse(self, sse, extra=()):
         """A streamed reply: one chunk (of chunked transfer encoding) per
@@ -1057,10 +1093,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 extra.append(("Retry-After", str(faults["retry_after"])))
             names = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
                      503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-            return (status, json.dumps({"error": {
+            body = json.dumps({"error": {
                 "code": status, "message": "mock fault",
-                "status": names.get(status, "UNKNOWN")}}), None,
-                tuple(extra))
+                "status": names.get(status, "UNKNOWN")}})
+            if faults.get("error_body_size"):
+                body = SlowBody(body.encode(), int(faults["error_body_size"]),
+                                float(faults.get("error_body_rate") or 1e6))
+            return (status, body, None, tuple(extra))
         status, body, ctype, more = self.chat(rec)
         if isinstance(body, SSE):
             body.interval = float(chat_conf.get("interval") or 0)

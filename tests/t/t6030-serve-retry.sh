@@ -41,6 +41,13 @@ is "$(tries r1 | tr '\n' ' ')" "503 503 200 " "after 3 upstream attempts"
 is "$(field "$(logline 1)" attempts)" 3 "the log says attempts=3"
 like "$(sc_get body)" 'mock reply' "and the body is the real reply"
 
+# A reply to be retried is read only so far (1 MiB): a 503 whose 512 MiB
+# body comes at 2 MB/s (over four minutes) does not hold the retry up.
+mock_set chat '{"faults": {"sequence": [503, 200], "error_body_size": 536870912, "error_body_rate": 2000000}}'
+sc req --test-id r1b --timeout $(($(scaled_ms 20000) / 1000))
+is "$(sc_get status)" 200 "a 503 with an endless body, then 200: the client gets 200"
+is "$(tries r1b | tr '\n' ' ')" "503 200 " "after 2 attempts"
+
 mock_set chat '{"faults": {"sequence": [500, 502, 504]}}'
 sc req --test-id r2
 is "$(sc_get status)" 504 "500, 502, 504: the third answer goes to the client"
