@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 
 #define SERVE_META_MIN_TTL	600	/* seconds a token must have left */
+#define SERVE_META_CACHE_MAX	64	/* tokens kept: scope sets, audiences */
 #define META_ROOT		"/computeMetadata/v1/"
 #define META_SA			META_ROOT "instance/service-accounts/"
 
@@ -356,11 +357,41 @@ meta_fresh(time_t issued, time_t expires, time_t now)
 }
 
 static void
+meta_cached_free(struct meta_cached *m)
+{
+	free(m->key);
+	secret_free(m->token);
+	free(m);
+}
+
+/*
+ * Before a new entry: drop the expired ones, and the oldest past
+ * SERVE_META_CACHE_MAX, so that asking for many scope sets or audiences
+ * does not grow the cache for ever.  New entries go first in the list.
+ */
+static void
+meta_cache_prune(struct broker *b, time_t now)
+{
+	struct meta_cached	**mp, *m;
+	size_t			  n = 0;
+
+	for (mp = &b->meta_cache; (m = *mp) != NULL;) {
+		if (m->expires_at <= now ||
+		    ++n >= SERVE_META_CACHE_MAX) {
+			*mp = m->next;
+			meta_cached_free(m);
+		} else
+			mp = &m->next;
+	}
+}
+
+static void
 meta_cache_put(struct broker *b, const char *key, struct token *tok)
 {
 	struct meta_cached	*m;
 
 	if ((m = meta_cache_find(b, key)) == NULL) {
+		meta_cache_prune(b, time(NULL));
 		m = xcalloc(1, sizeof *m);
 		m->key = xstrdup(key);
 		m->next = b->meta_cache;
@@ -379,9 +410,7 @@ serve_meta_cache_free(struct broker *b)
 
 	for (m = b->meta_cache; m != NULL; m = next) {
 		next = m->next;
-		free(m->key);
-		secret_free(m->token);
-		free(m);
+		meta_cached_free(m);
 	}
 	b->meta_cache = NULL;
 }

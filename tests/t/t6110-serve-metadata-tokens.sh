@@ -90,6 +90,28 @@ is "$(tok_field access_token)" "$two" "?scopes=B,A: the same scope set, the same
 is "$(mock_count /token)" 3 "no new mint"
 md "$SA_DIR/default/token"
 is "$(tok_field access_token)" "$tok" "the default token is still the first one"
+# The tokens by scope set are kept 64 at most (the oldest dropped): after
+# 64 other scope sets, asking for one of the first two is served from
+# vtoken's cache, the same token, and not minted again.
+"$PYTHON3" - "$META_HOST" "$SA_DIR/default/token?scopes=" <<'PY' >"$T/many.out"
+import sys, urllib.request
+bad = 0
+for i in range(1, 65):
+    req = urllib.request.Request("http://%s%shttps://www.googleapis.com/auth/"
+                                 "vt-test-%d" % (sys.argv[1], sys.argv[2], i),
+                                 headers={"Metadata-Flavor": "Google"})
+    try:
+        urllib.request.urlopen(req, timeout=30).read()
+    except OSError:
+        bad += 1
+print(bad)
+PY
+is "$(cat "$T/many.out")" 0 "64 more scope sets: all 200"
+is "$(mock_count /token)" 67 "64 more mints"
+md "$SA_DIR/default/token?scopes=$RO"
+is "$(md_get status)" 200 "the oldest, asked again: 200"
+is "$(tok_field access_token)" "$ro" "the same token, from vtoken's cache"
+is "$(mock_count /token)" 67 "no new mint"
 serve_stop
 
 # -- the 10-minute floor -------------------------------------------------------------
