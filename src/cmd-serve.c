@@ -8,7 +8,9 @@
  * Files, in $XDG_RUNTIME_DIR/vtoken (else the cache directory), 0600 in
  * a 0700 directory, written by rename: serve-PROFILE.key, the local key,
  * which outlives the broker so that a restart does not break clients;
- * serve-PROFILE.json, the state, while the broker runs.
+ * serve-PROFILE.json, the state, while the broker runs; serve-PROFILE.lock,
+ * which the running broker holds (flock), so that one runs a profile and
+ * a state file is trusted only while it is held.
  */
 #include "config.h"
 
@@ -227,18 +229,49 @@ out:
 
 /* --- the state file --------------------------------------------------- */
 
+/*
+ * 1 if a broker runs for the profile: one holds serve-PROFILE.lock for as
+ * long as it serves (serve_lock_take).  The pid in a state file proves
+ * nothing: a broker that was killed leaves its file, and its pid may be
+ * anybody's by now.
+ */
 static int
-serve_pid_alive(long pid)
+serve_running(const struct vt_ctx *ctx, int dfd)
 {
-	return pid > 0 && pid <= INT_MAX && (kill((pid_t)pid, 0) == 0 ||
-	    errno == EPERM);
+	char	*name, why[128];
+	int	 fd, held;
+
+	if (serve_file_name(ctx, "lock", &name) != 0) {
+		vt_err_clear();
+		return 0;
+	}
+	fd = file_lock_try(dfd, name, FILE_LOCK_SHARED | FILE_LOCK_NOCREATE,
+	    why, sizeof why);
+	held = fd == -1 && errno == EWOULDBLOCK;
+	if (fd != -1)
+		close(fd);
+	free(name);
+	return held;
+}
+
+/* A string member of o, or NULL (absent, null, or not a string). */
+static const char *
+serve_json_str(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
 }
 
 int
 serve_state_read(struct vt_ctx *ctx, struct serve_state *st)
 {
 	struct json_tokener	*tk = NULL;
-	json_object		*o = NULL, *v;
+	json_object		*o = NULL;
+	const char		*url, *key, *meta;
 	char			*name = NULL, *buf = NULL;
 	size_t			 cap = 0;
 	int			 dfd = -1, r;
@@ -252,21 +285,17 @@ serve_state_read(struct vt_ctx *ctx, struct serve_state *st)
 	if (r == 0 && (tk = secret_json_tokener(strlen(buf),
 	    JSON_TOKENER_DEFAULT_DEPTH)) != NULL)
 		o = json_tokener_parse_ex(tk, buf, (int)strlen(buf));
-	if (r == 0 && o != NULL &&
-	    json_object_object_get_ex(o, "pid", &v) &&
-	    serve_pid_alive(json_object_get_int64(v)) &&
-	    json_object_object_get_ex(o, "openai_base_url", &v) &&
-	    (st->base_url = xstrdup(json_object_get_string(v))) != NULL &&
-	    json_object_object_get_ex(o, "api_key", &v) &&
-	    serve_key_valid(json_object_get_string(v))) {
-		st->key = xstrdup(json_object_get_string(v));
-		if (json_object_object_get_ex(o, "metadata_host", &v))
-			st->metadata_host = xstrdup(json_object_get_string(v));
+	if (r == 0 && json_object_is_type(o, json_type_object) &&
+	    (url = serve_json_str(o, "openai_base_url")) != NULL &&
+	    (key = serve_json_str(o, "api_key")) != NULL &&
+	    serve_key_valid(key) && serve_running(ctx, dfd)) {
+		st->base_url = xstrdup(url);
+		st->key = xstrdup(key);
+		if ((meta = serve_json_str(o, "metadata_host")) != NULL)
+			st->metadata_host = xstrdup(meta);
 		r = 0;
 		goto out;
 	}
-	free(st->base_url);
-	st->base_url = NULL;
 	r = vt_err(VT_ERR_CONFIG, "no broker runs for profile '%s': start "
 	    "one with 'vtoken serve'", ctx->profile.value);
 out:
@@ -331,20 +360,43 @@ out:
 	return r;
 }
 
-/* Refuse to start a second broker for the profile. */
+/*
+ * One broker a profile: it holds serve-PROFILE.lock (exclusive) until it
+ * exits, so a second one is refused however close together they start,
+ * and only the holder writes or removes the state file.  A state file
+ * that a broker killed outright left behind is removed here.
+ */
 static int
-serve_state_check(struct vt_ctx *ctx)
+serve_lock_take(struct vt_ctx *ctx, int *lockfd)
 {
-	struct serve_state	st;
+	char	*name = NULL, *state = NULL, *dir = NULL, why[128];
+	int	 dfd = -1, r;
 
-	if (serve_state_read(ctx, &st) != 0) {
-		vt_err_clear();
-		return 0;
+	*lockfd = -1;
+	if ((r = serve_file_name(ctx, "lock", &name)) != 0 ||
+	    (r = serve_file_name(ctx, "json", &state)) != 0 ||
+	    (r = serve_dir_open(1, &dfd, &dir)) != 0)
+		goto out;
+	if ((*lockfd = file_lock_try(dfd, name, 0, why, sizeof why)) == -1) {
+		if (errno == EWOULDBLOCK)
+			r = vt_err(VT_ERR_CONFIG, "a broker for profile '%s' "
+			    "runs already; 'vtoken env --serve' prints its "
+			    "variables", ctx->profile.value);
+		else
+			r = vt_err(VT_ERR_CONFIG, "cannot lock %s/%s: %s", dir,
+			    name, why);
+		goto out;
 	}
-	serve_state_release(&st);
-	return vt_err(VT_ERR_CONFIG, "a broker for profile '%s' runs "
-	    "already; 'vtoken env --serve' prints its variables",
-	    ctx->profile.value);
+	if (unlinkat(dfd, state, 0) == 0)
+		log_info("removed the state file of a broker that is gone");
+	r = 0;
+out:
+	if (dfd != -1)
+		close(dfd);
+	free(dir);
+	free(state);
+	free(name);
+	return r;
 }
 
 /* --- upstream ---------------------------------------------------------- */
@@ -735,16 +787,20 @@ cmd_serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	struct serve_listen	 ln;
 	struct serve_run	 sr;
 	char			*key = NULL;
-	int			 r, st;
+	int			 r, st, lockfd;
 
 	memset(&sr, 0, sizeof sr);
-	if ((r = serve_state_check(ctx)) != 0 ||
-	    (r = serve_listen_open(ctx, &ln)) != 0)
+	if ((r = serve_lock_take(ctx, &lockfd)) != 0)
 		return r;
+	if ((r = serve_listen_open(ctx, &ln)) != 0) {
+		close(lockfd);
+		return r;
+	}
 	if ((r = serve_key_load(ctx, args->rotate_key, &key)) == 0 &&
 	    (r = serve_prepare(ctx, args, &ln, key, 0, &sr)) == 0)
 		r = serve_go(&sr, 0, &st);
-	serve_finish(&sr);
+	serve_finish(&sr);	/* the state file goes while the lock is held */
+	close(lockfd);
 	secret_free(key);
 	serve_listen_close(&ln);
 	return r;

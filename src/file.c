@@ -508,13 +508,15 @@ file_lock_wait(int fd, double secs)
 	return r;
 }
 
-int
-file_lock(int dfd, const char *name, double secs, char *why, size_t whysz)
+/* Open the lock file name in dfd (created if create), if it is private. */
+static int
+file_lock_open(int dfd, const char *name, int create, char *why,
+    size_t whysz)
 {
-	int	fd, saved;
+	int	fd;
 
-	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = openat(dfd, name, O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW |
+	    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		snprintf(why, whysz, "%s", strerror(errno));
 		return -1;
@@ -524,6 +526,36 @@ file_lock(int dfd, const char *name, double secs, char *why, size_t whysz)
 		errno = EPERM;
 		return -1;
 	}
+	return fd;
+}
+
+int
+file_lock_try(int dfd, const char *name, int flags, char *why, size_t whysz)
+{
+	int	fd, saved;
+
+	if ((fd = file_lock_open(dfd, name, (flags & FILE_LOCK_NOCREATE) == 0,
+	    why, whysz)) == -1)
+		return -1;
+	if (flock(fd, ((flags & FILE_LOCK_SHARED) != 0 ? LOCK_SH : LOCK_EX) |
+	    LOCK_NB) == -1) {
+		saved = errno;
+		snprintf(why, whysz, "%s", saved == EWOULDBLOCK ? "another "
+		    "process holds it" : strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+file_lock(int dfd, const char *name, double secs, char *why, size_t whysz)
+{
+	int	fd, saved;
+
+	if ((fd = file_lock_open(dfd, name, 1, why, whysz)) == -1)
+		return -1;
 	if (file_lock_wait(fd, secs) != 0) {
 		saved = errno;
 		snprintf(why, whysz, "%s", saved == ETIMEDOUT ? "it was held "

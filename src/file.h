@@ -161,5 +161,14 @@ int	 file_write_atomic(const char *path, const char *data, size_t len);
  */
 int	 file_lock(int dfd, const char *name, double secs, char *why,
 	    size_t whysz);
+/*
+ * The same without waiting: the descriptor, or -1 with errno (EWOULDBLOCK:
+ * another process holds it; ENOENT: no such file, with FILE_LOCK_NOCREATE)
+ * and the phrase in why.  FILE_LOCK_SHARED takes a shared lock.
+ */
+#define FILE_LOCK_SHARED	0x1
+#define FILE_LOCK_NOCREATE	0x2
+int	 file_lock_try(int dfd, const char *name, int flags, char *why,
+	    size_t whysz);
 
 #endif /* VTOKEN_FILE_H */

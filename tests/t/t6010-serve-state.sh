@@ -193,12 +193,70 @@ printf '{"pid": %d, "listen": "127.0.0.1:9", "openai_base_url": "http://127.0.0.
 chmod 600 "$XDG_RUNTIME_DIR/vtoken/serve-default.json"
 vt env --serve
 vt_fails 3 "a state file whose pid is dead: exit 3"
+listen0=$SERVE_LISTEN	# the address the client below was given
+# Its pid taken by another process since (this shell's): still no broker,
+# since none holds serve-default.lock.
+state_file() {
+	printf '{"pid": %d, "listen": "127.0.0.1:9", "openai_base_url": %s, "api_key": %s}\n' \
+	    "$1" "$2" "$3" >"$XDG_RUNTIME_DIR/vtoken/serve-default.json"
+	chmod 600 "$XDG_RUNTIME_DIR/vtoken/serve-default.json"
+}
+state_file $$ '"http://127.0.0.1:9/v1"' "\"$SERVE_KEY\""
+vt env --serve
+vt_fails 3 "a state file whose pid is alive but no broker's: exit 3"
+for bad in 'null "x"' '"http://127.0.0.1:9/v1" null' '1 2' '"u" ["k"]'; do
+	# shellcheck disable=SC2086 # two JSON values
+	state_file $$ $bad
+	vt env --serve
+	vt_fails 3 "a state file with openai_base_url, api_key $bad: exit 3"
+done
+state_file $$ '"http://127.0.0.1:9/v1"' "\"$SERVE_KEY\""
+serve_start --base-url "$SERVE_BASE"
+ok $? "a broker starts over the stale file"
+is "$(json_get "$SERVE_STATE" pid)" "$SERVE_PID" "and replaces it with its own"
+vt env --serve
+vt_ok "env --serve finds it"
+serve_stop
+is "$SERVE_STATUS" 0 "SIGTERM: exit 0"
+
+# Two brokers for one profile started at the same moment: one serves, the
+# other exits 3 at once, and the one serving keeps its state file.
+"$VTOKEN" serve --base-url "$SERVE_BASE" >/dev/null 2>"$T/two-a.err" &
+pa=$!
+"$VTOKEN" serve --base-url "$SERVE_BASE" >/dev/null 2>"$T/two-b.err" &
+pb=$!
+SERVE_PIDS="$SERVE_PIDS $pa $pb"
+vt_end=$(($(now_ms) + $(scaled_ms 10000)))
+while kill -0 "$pa" 2>/dev/null && kill -0 "$pb" 2>/dev/null &&
+    [ "$(now_ms)" -lt "$vt_end" ]; do
+	sleep 0.05
+done
+if kill -0 "$pa" 2>/dev/null; then
+	run=$pa lost=$pb err=$T/two-b.err
+else
+	run=$pb lost=$pa err=$T/two-a.err
+fi
+wait "$lost"
+is "$?" 3 "of two started at once, one exits 3"
+like "$(cat "$err")" "a broker for profile 'default' runs already" "saying why"
+kill -0 "$run" 2>/dev/null
+ok $? "the other serves"
+vt_end=$(($(now_ms) + $(scaled_ms 10000)))
+while [ ! -s "$SERVE_STATE" ] && [ "$(now_ms)" -lt "$vt_end" ]; do
+	sleep 0.05
+done
+is "$(json_get "$SERVE_STATE" pid)" "$run" "the state file is the one serving"
+kill -TERM "$run"
+wait "$run"
+is "$?" 0 "SIGTERM: exit 0"
+[ ! -e "$SERVE_STATE" ]
+ok $? "its state file is gone"
 rm -f "$XDG_RUNTIME_DIR/vtoken/serve-default.json"
 
 # A restart on the same address: the client keeps the OPENAI_API_KEY and
 # OPENAI_BASE_URL it was given before (serve_env above) and works on.
 old_key=$SERVE_KEY
-port=${SERVE_LISTEN##*:}
+port=${listen0##*:}
 serve_start --base-url "$SERVE_BASE" --listen "127.0.0.1:$port"
 ok $? "started again on the same port (--listen 127.0.0.1:$port)"
 is "$SERVE_KEY" "$old_key" "the restart reuses the key"
