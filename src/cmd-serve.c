@@ -913,7 +913,7 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 {
 	struct serve_listen	 ln;
 	struct serve_run	 sr;
-	struct env_var		 vars[SERVE_ENV_MAX + 3];
+	struct env_var		 vars[SERVE_ENV_MAX + 4];
 	sigset_t		 sigs, old;
 	char			*key = NULL, **env = NULL, *loc = NULL;
 	pid_t			 child = 0;
@@ -938,6 +938,10 @@ serve_exec(struct vt_ctx *ctx, struct cmd_args *args)
 		vars[n].name = "GOOGLE_APPLICATION_CREDENTIALS";
 		vars[n++].value = NULL;
 	}
+	/* The key never expires: an expiry inherited from a plain env or
+	 * exec around this one would be a false one. */
+	vars[n].name = "VTOKEN_EXPIRES_AT";
+	vars[n++].value = NULL;
 	/* As plain exec: Google's own SDKs read these in Vertex mode. */
 	loc = xstrndup(ctx->location.value, strcspn(ctx->location.value,
 	    ","));

@@ -68,7 +68,14 @@ serve_wait(struct broker *b, const sigset_t *set, struct serve_result *res)
 			continue;
 		}
 		if (child > 0) {
-			kill(child, sig);
+			/*
+			 * A signal from the terminal (Ctrl-C, a hangup) went
+			 * to the whole foreground process group, the command
+			 * too: sent again, a second Ctrl-C would look like
+			 * "force quit" to it.
+			 */
+			if (info.si_code != SI_KERNEL)
+				kill(child, sig);
 			continue;
 		}
 		if (sig != SIGHUP)

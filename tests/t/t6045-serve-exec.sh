@@ -48,6 +48,61 @@ vt exec --serve --base-url "$SERVE_BASE" -- sh -c 'echo "$OPENAI_API_KEY"'
 [ "$VT_OUT" != "$first_key" ]
 ok $? "each run has a fresh key"
 
+# The broker's key never expires: an expiry from an outer env or exec is
+# not passed on.
+(
+	VTOKEN_EXPIRES_AT=2020-01-01T00:00:00Z
+	export VTOKEN_EXPIRES_AT
+	vt exec --serve --base-url "$SERVE_BASE" -- \
+	    sh -c 'echo "${VTOKEN_EXPIRES_AT-unset}"'
+)
+is "$(cat "$T/out")" unset "an inherited VTOKEN_EXPIRES_AT is removed"
+
+# Ctrl-C on a terminal reaches the whole foreground process group, the
+# command included: vtoken does not send it a second one.
+"$PYTHON3" - "$VTOKEN" "$SERVE_BASE" "$PYTHON3" >"$T/ctrlc" 2>&1 <<'PY'
+import os, pty, select, sys, time
+child = r"""
+import signal, sys, time
+n = 0
+def on_int(sig, frame):
+    global n
+    n += 1
+signal.signal(signal.SIGINT, on_int)
+print("ready", flush=True)
+end = time.monotonic() + 1.5
+while time.monotonic() < end:
+    time.sleep(0.05)
+print("sigint=%d" % n, flush=True)
+"""
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "exec", "--serve", "--base-url",
+                           sys.argv[2], "--", sys.argv[3], "-c", child])
+out = b""
+sent = False
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if not sent and b"ready" in out:
+        os.write(fd, b"\x03")      # the terminal's INTR character
+        sent = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+print("status=%d" % os.waitstatus_to_exitcode(st))
+PY
+like "$(cat "$T/ctrlc")" 'sigint=1' "Ctrl-C: the command gets one SIGINT" ||
+    diag "$(cat "$T/ctrlc")"
+like "$(cat "$T/ctrlc")" 'status=0' "and vtoken exits with its status, 0"
+
 "$PYTHON3" -c 'import socket, sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
 s = socket.socket()
