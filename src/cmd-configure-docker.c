@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vtoken.h"
@@ -147,27 +149,98 @@ cd_read(const char *path, char **buf, size_t *len, size_t *cap)
 }
 
 /*
- * Write text over the config at path (the file a link names), creating
- * its directory, 0700, when missing.
+ * The file to write for path: itself, or what its links lead to, even
+ * when the last of them names a file that is not there yet (a link into
+ * a dotfiles repository, say): the link is kept, its target created.
+ * NULL with errno when a link cannot be read or they loop.
+ */
+static char *
+cd_target(const char *path)
+{
+	struct stat	 st;
+	char		*p, *t, *d, *real;
+	ssize_t		 n;
+	int		 hops;
+
+	p = xstrdup(path);
+	for (hops = 0; hops < 40; hops++) {
+		if ((real = realpath(p, NULL)) != NULL || errno != ENOENT ||
+		    lstat(p, &st) == -1 || !S_ISLNK(st.st_mode)) {
+			if (real == NULL && errno == ENOENT)
+				return p;	/* not there: p itself */
+			free(p);
+			return real;
+		}
+		t = xcalloc(1, PATH_MAX);
+		if ((n = readlink(p, t, PATH_MAX - 1)) == -1) {
+			free(t);
+			free(p);
+			return NULL;
+		}
+		if (t[0] != '/') {
+			d = strrchr(p, '/');
+			d = d != NULL ? xstrndup(p, (size_t)(d - p)) :
+			    xstrdup(".");
+			free(p);
+			p = xasprintf("%s/%s", d, t);
+			free(d);
+			free(t);
+		} else {
+			free(p);
+			p = t;
+		}
+	}
+	free(p);
+	errno = ELOOP;
+	return NULL;
+}
+
+/* Write text over the config at path (the file its links name). */
+static int
+cd_write(const char *path, const char *text)
+{
+	char	*real;
+	int	 r = 0;
+
+	if ((real = cd_target(path)) == NULL)
+		return vt_err(VT_ERR_CONFIG, "cannot resolve '%s': %s", path,
+		    strerror(errno));
+	if (file_write_atomic(real, text, strlen(text)) == -1)
+		r = vt_err(VT_ERR_CONFIG, "cannot write '%s': %s", real,
+		    strerror(errno));
+	free(real);
+	return r;
+}
+
+/*
+ * Make the config's directory (0700) and lock it, so that configure-docker
+ * runs at once each add their hosts rather than the last one's alone
+ * surviving.  The directory itself is locked (flock): no file of ours
+ * is left in it.  Waits up to 10 seconds.
  */
 static int
-cd_write(const char *path, const char *dir, const char *text)
+cd_lock(const char *dir, int *fd)
 {
-	char	*real = NULL;
-	int	 r = 0;
+	struct timespec	nap = { 0, 50 * 1000 * 1000 };
+	int		i;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return vt_err(VT_ERR_CONFIG, "cannot make '%s': %s", dir,
 		    strerror(errno));
-	if ((real = realpath(path, NULL)) == NULL && errno != ENOENT)
-		return vt_err(VT_ERR_CONFIG, "cannot resolve '%s': %s", path,
+	if ((*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return vt_err(VT_ERR_CONFIG, "cannot open '%s': %s", dir,
 		    strerror(errno));
-	if (file_write_atomic(real != NULL ? real : path, text,
-	    strlen(text)) == -1)
-		r = vt_err(VT_ERR_CONFIG, "cannot write '%s': %s",
-		    real != NULL ? real : path, strerror(errno));
-	free(real);
-	return r;
+	for (i = 0; flock(*fd, LOCK_EX | LOCK_NB) == -1; i++) {
+		if (errno != EWOULDBLOCK || i == 200) {
+			close(*fd);
+			*fd = -1;
+			return vt_err(VT_ERR_CONFIG, "cannot lock '%s': %s",
+			    dir, errno == EWOULDBLOCK ? "another process "
+			    "held it for 10 seconds" : strerror(errno));
+		}
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 /* One change, as a report line or (diff) as the lines of a diff. */
@@ -200,10 +273,11 @@ cmd_configure_docker_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	char				**listed = NULL;
 	const char			 *why;
 	size_t				  len = 0, cap = 0, n = 0, i;
-	int				  r;
+	int				  r, lockfd = -1;
 
 	if ((r = cd_path(&path, &dir)) != 0 ||
 	    (r = cd_hosts(ctx, args, &hosts)) != 0 ||
+	    (!args->dry_run && (r = cd_lock(dir, &lockfd)) != 0) ||
 	    (r = cd_read(path, &buf, &len, &cap)) != 0)
 		goto out;
 	if (dockercred_config_merge(buf, len, (const char *const *)hosts,
@@ -229,7 +303,7 @@ cmd_configure_docker_exec(struct vt_ctx *ctx, struct cmd_args *args)
 			    "@@ credHelpers @@\n", path, path);
 		for (i = 0; i < n; i++)
 			cd_print_change(&ch[i], 1);
-	} else if (n > 0 && (r = cd_write(path, dir, text)) != 0)
+	} else if (n > 0 && (r = cd_write(path, text)) != 0)
 		goto out;
 	if (ctx->verbosity >= 0 && !args->dry_run) {
 		for (i = 0; i < n; i++)
@@ -243,6 +317,8 @@ cmd_configure_docker_exec(struct vt_ctx *ctx, struct cmd_args *args)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		r = vt_err(VT_ERR_INTERNAL, "cannot write to standard output");
 out:
+	if (lockfd != -1)
+		close(lockfd);
 	dockercred_changes_free(ch, n);
 	secret_free(text);
 	if (buf != NULL)

@@ -113,6 +113,41 @@ vt_ok "through a symbolic link"
 [ -L "$T/dc/config.json" ]
 ok $? "the link stays"
 like "$(helpers "$T/dotfile.json")" "gcr.io=vtoken" "the file it names is updated"
+# A link (relative, through a second one) to a file not there yet: the
+# links stay and the file is made where they lead.
+mkdir -p "$T/dots"
+rm "$T/dc/config.json"
+ln -s ../dots/docker.json "$T/dc/hop.json"
+ln -s hop.json "$T/dc/config.json"
+vt configure-docker gcr.io
+vt_ok "through links to a file not there yet"
+[ -L "$T/dc/config.json" ] && [ -L "$T/dc/hop.json" ]
+ok $? "the links stay"
+like "$(helpers "$T/dots/docker.json")" "gcr.io=vtoken" "the file is made where they lead"
+rm "$T/dc/config.json" "$T/dc/hop.json"
+ln -s "$T/dotfile.json" "$T/dc/config.json"
+ln -s loop-b "$T/dc/loop-a"
+ln -s loop-a "$T/dc/loop-b"
+DOCKER_CONFIG=$T/dc-loop
+mkdir -p "$DOCKER_CONFIG"
+ln -s ../dc/loop-a "$DOCKER_CONFIG/config.json"
+export DOCKER_CONFIG
+vt configure-docker gcr.io
+vt_fails 3 "links that loop: exit 3"
+DOCKER_CONFIG=$T/dc
+
+# configure-docker runs at once: each adds its host (the directory is
+# locked while one reads and writes the file).
+cp "$T/dotfile.json" "$T/before.json"
+i=0
+while [ $i -lt 8 ]; do
+	i=$((i + 1))
+	"$VTOKEN" configure-docker "par$i.example.com" >/dev/null 2>&1 &
+done
+wait
+n=$(helpers "$T/dotfile.json" | tr ' ' '\n' | grep -c '^par[0-9]*\.example\.com=vtoken$')
+is "$n" 8 "8 configure-docker at once: all 8 hosts are there"
+cp "$T/before.json" "$T/dotfile.json"
 
 vt -q configure-docker us.gcr.io
 is "$VT_STATUS/$VT_OUT" "0/" "-q: silent"
