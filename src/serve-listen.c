@@ -218,6 +218,8 @@ serve_listen_systemd(struct serve_listen *ln)
 	unsetenv("LISTEN_FDNAMES");
 	if (atoi(fds) > 1)
 		log_warn("systemd passed %s sockets; using the first", fds);
+	/* Zeroed: a unix path of all 108 bytes comes without its NUL. */
+	memset(&ss, 0, sizeof ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return vt_err(VT_ERR_CONFIG, "the socket systemd passed is "
 		    "unusable: %s", strerror(errno));
