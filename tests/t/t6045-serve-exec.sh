@@ -75,7 +75,11 @@ while time.monotonic() < end:
     time.sleep(0.05)
 print("sigint=%d" % n, flush=True)
 """
-pid, fd = pty.fork()
+try:
+    pid, fd = pty.fork()
+except OSError as e:
+    print("no pty: %s" % e)
+    sys.exit(0)
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "exec", "--serve", "--base-url",
                            sys.argv[2], "--", sys.argv[3], "-c", child])
@@ -99,9 +103,13 @@ _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 print("status=%d" % os.waitstatus_to_exitcode(st))
 PY
-like "$(cat "$T/ctrlc")" 'sigint=1' "Ctrl-C: the command gets one SIGINT" ||
-    diag "$(cat "$T/ctrlc")"
-like "$(cat "$T/ctrlc")" 'status=0' "and vtoken exits with its status, 0"
+if grep -q '^no pty' "$T/ctrlc"; then
+	skip "$(cat "$T/ctrlc")" 2
+else
+	like "$(cat "$T/ctrlc")" 'sigint=1' "Ctrl-C: the command gets one SIGINT" ||
+	    diag "$(cat "$T/ctrlc")"
+	like "$(cat "$T/ctrlc")" 'status=0' "and vtoken exits with its status, 0"
+fi
 
 "$PYTHON3" -c 'import socket, sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
