@@ -75,7 +75,7 @@ cmd_docker_credential_request(struct vt_ctx *ctx, char **server, int *kind)
 	*kind = 0;
 	if ((*server = cmd_docker_credential_read()) == NULL) {
 		log_info("docker-credential: no registry host on stdin");
-		return 0;
+		return cmd_helper_setup(ctx, 0);
 	}
 	if ((r = cmd_profile_list(ctx, "docker_hosts", gitcred_valid_entry,
 	    CMD_HOSTS_WHAT, &hosts)) != 0)
@@ -89,7 +89,7 @@ cmd_docker_credential_request(struct vt_ctx *ctx, char **server, int *kind)
 		    "Google registry, nor one in docker_hosts", esc);
 		free(esc);
 	}
-	return 0;
+	return cmd_helper_setup(ctx, *kind != 0);
 }
 
 static char *
@@ -170,6 +170,7 @@ const struct cmd_entry cmd_docker_credential_entry = {
 	.name = "docker-credential",
 	.usage = "get|store|erase|list|version",
 	.summary = "Docker's credential helper, for Google registries.",
+	.flags = CMD_F_HELPER,
 	.options = 0,
 	.min_args = 1,
 	.max_args = 1,

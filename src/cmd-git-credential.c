@@ -89,7 +89,7 @@ cmd_git_credential_request(struct vt_ctx *ctx, struct gitcred *gc,
 		    "Google host, nor one in git_hosts",
 		    gc->protocol != NULL ? gc->protocol : "?",
 		    gc->host != NULL ? gc->host : "?");
-	return 0;
+	return cmd_helper_setup(ctx, *kind != 0);
 }
 
 /* What get answers with, besides the token. */
@@ -172,6 +172,7 @@ const struct cmd_entry cmd_git_credential_entry = {
 	.name = "git-credential",
 	.usage = "get|store|erase",
 	.summary = "git's credential helper, for Google hosts.",
+	.flags = CMD_F_HELPER,
 	.options = 0,
 	.min_args = 1,
 	.max_args = 1,

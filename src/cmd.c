@@ -222,6 +222,19 @@ cmd_mint(struct vt_ctx *ctx, struct source **src, struct token *tok)
 }
 
 int
+cmd_helper_setup(struct vt_ctx *ctx, int ours)
+{
+	int	r = ctx->setup_err;
+
+	ctx->setup_err = 0;
+	if (r != 0 && !ours) {
+		vt_err_clear();
+		return 0;
+	}
+	return r;
+}
+
+int
 cmd_oauth_only(struct vt_ctx *ctx)
 {
 	if (ctx->backend_kind == BACKEND_GEMINI)

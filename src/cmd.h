@@ -33,6 +33,13 @@ struct token;
  * options end at its first word, or at "--", and the rest is the child's.
  */
 #define CMD_F_ARGV	0x02
+/*
+ * A helper protocol (git's, Docker's): a request for a host that is not
+ * vtoken's gets the protocol's "not mine" even when a setting of the
+ * profile is bad, since the client asks every helper it has; the
+ * setting's error is for requests that are vtoken's (cmd_helper_setup).
+ */
+#define CMD_F_HELPER	0x04
 
 /* What the command line gave a command, besides global options. */
 struct cmd_args {
@@ -147,6 +154,12 @@ int	 cmd_forget(struct vt_ctx *ctx);
  * Call before cmd_answer or cmd_forget.  (cmd.c)
  */
 int	 cmd_oauth_only(struct vt_ctx *ctx);
+/*
+ * A helper's request is now known to be vtoken's (ours) or not: the
+ * settings error held back (ctx->setup_err) is returned for one that is,
+ * and dropped for one that is not.
+ */
+int	 cmd_helper_setup(struct vt_ctx *ctx, int ours);
 
 /*
  * env's variables (cmd.c): the key (the token or API key) under

@@ -322,6 +322,7 @@ settings_resolve(struct vt_ctx *ctx, const struct cli *cli)
 	free(path);
 	if (r != 0)
 		return r;
+	ctx->config_ok = 1;
 	for (i = 1; i < settings_count; i++) {
 		d = &settings_table[i];
 		if (d->offset == SETTING_PROFILE_ONLY)

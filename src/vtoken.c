@@ -63,6 +63,12 @@ main(int argc, char **argv)
 	ctx.command = cli.cmd->name;
 	if ((cli.cmd->flags & CMD_F_NOSETUP) == 0)
 		r = options_resolve(&ctx, &cli);
+	/* A helper may still say "not mine" (the profile itself loaded). */
+	if (r != 0 && (cli.cmd->flags & CMD_F_HELPER) != 0 &&
+	    ctx.config_ok) {
+		ctx.setup_err = r;
+		r = 0;
+	}
 	if (r == 0)
 		r = cli.cmd->exec(&ctx, &args);
 	status = r == 0 ? VT_EXIT_OK : vtoken_fail(r);

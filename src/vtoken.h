@@ -125,6 +125,7 @@ struct vt_ctx {
 	const char	*command;	/* the command being run */
 	const struct cli *cli;		/* the command line, for refresh --all */
 	struct config	*config;	/* the loaded profile, or NULL */
+	int		 config_ok;	/* loaded, or there is no file */
 
 	struct setting	 profile;
 	struct setting	 project;
@@ -158,6 +159,9 @@ struct vt_ctx {
 	int		 verbosity;	/* -1 quiet, 0 normal, >0 each -v */
 	/* The command shows who the credential is (status): worth a request. */
 	int		 describe;
+	/* A helper's settings error, held back until the request is known
+	 * to be the helper's (cmd_helper_setup); 0: none. */
+	int		 setup_err;
 
 	struct trace_step *trace;
 	size_t		 ntrace;

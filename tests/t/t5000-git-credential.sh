@@ -183,6 +183,17 @@ is "$VT_STATUS/$VT_OUT/$VT_ERR" "0//" "but nothing at all for github.com"
 GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
 export GOOGLE_APPLICATION_CREDENTIALS
 
+# A wrong setting in the profile: the same (vtoken may be a global helper).
+cp "$CONF" "$T/conf.good" 2>/dev/null || : >"$T/conf.good"
+printf '[default]\nlocation = bad location!\n' >"$CONF"
+chmod 600 "$CONF"
+get 'protocol=https\nhost=github.com\n'
+is "$VT_STATUS/$VT_OUT/$VT_ERR" "0//" "a bad setting: nothing at all for github.com"
+get 'protocol=https\nhost=source.developers.google.com\n'
+vt_fails 3 "and its error for a Google host"
+like "$VT_ERR" "invalid location 'bad location!'" "naming it"
+cp "$T/conf.good" "$CONF"
+
 # -- git credential fill, with the helper configured -----------------------------
 
 fill() {

@@ -120,6 +120,35 @@ get gcr.io
 vt_fails 3 "but gcr.io gets vtoken's error: exit 3, one line"
 GOOGLE_APPLICATION_CREDENTIALS=$T/sa.json
 
+# A wrong setting in the profile (or the environment): the same.  One bad
+# line must not stop pulls from every other registry (with a global
+# credential-helpers list in registries.conf).
+cp "$CONF" "$T/conf.good"
+printf 'location = bad location!\n' >>"$CONF"
+get quay.io
+not_found "a bad setting: another host still gets 'not found'"
+get "$REG"
+vt_fails 3 "a host in docker_hosts gets the setting's error: exit 3"
+like "$VT_ERR" "invalid location 'bad location!'" "naming it"
+get gcr.io
+vt_fails 3 "and so does gcr.io"
+printf '' >"$T/in"
+VT_STDIN=$T/in vt docker-credential list
+is "$VT_STATUS/$VT_OUT" "0/{}" "list answers as always"
+cp "$T/conf.good" "$CONF"
+GOOGLE_CLOUD_LOCATION='not a location'
+export GOOGLE_CLOUD_LOCATION
+get docker.io
+not_found "a bad GOOGLE_CLOUD_LOCATION: docker.io gets 'not found'"
+get gcr.io
+vt_fails 3 "and gcr.io the error"
+unset GOOGLE_CLOUD_LOCATION
+# A config file that cannot be read is reported for every host.
+printf '[default\n' >>"$CONF"
+get quay.io
+vt_fails 3 "a malformed config file: exit 3 for any host"
+cp "$T/conf.good" "$CONF"
+
 # -- store, erase, list, version ------------------------------------------------------
 
 n=$(mock_count /token)
