@@ -157,6 +157,20 @@ test_url_is_loopback(void **state)
 	assert_false(http_url_is_loopback(NULL));
 }
 
+/*
+ * Every test program runs with the metadata server on a closed loopback
+ * port (GCE_METADATA_HOST and GCE_METADATA_IP, set by make check); the
+ * checks below unset them only to see how the well-known names are
+ * classified, which is string work, then put them back.
+ */
+static void
+metadata_loopback(void)
+{
+	unsetenv("GCE_METADATA_ROOT");
+	assert_int_equal(setenv("GCE_METADATA_HOST", "127.0.0.1:9", 1), 0);
+	assert_int_equal(setenv("GCE_METADATA_IP", "127.0.0.1:9", 1), 0);
+}
+
 /* The metadata host: the defaults and the hosts of the two variables. */
 static void
 test_metadata_host(void **state)
@@ -198,6 +212,7 @@ test_metadata_host(void **state)
 	    VT_ERR_CRED);
 	assert_int_equal(http_url_check(
 	    "http://metadata.google.internal/token", "t"), VT_ERR_CRED);
+	metadata_loopback();
 }
 
 /*
@@ -1163,6 +1178,10 @@ main(void)
 	};
 	int	r;
 
+	/* Run by hand, too: nothing may go to the real metadata server. */
+	unsetenv("GCE_METADATA_ROOT");
+	setenv("GCE_METADATA_HOST", "127.0.0.1:9", 1);
+	setenv("GCE_METADATA_IP", "127.0.0.1:9", 1);
 	/* Proxies from the environment must not matter for loopback. */
 	setenv("http_proxy", "http://192.0.2.1:9", 1);
 	setenv("HTTPS_PROXY", "http://192.0.2.1:9", 1);
