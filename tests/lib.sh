@@ -804,8 +804,8 @@ sc_url() {
 #     "STATUS|CONTENT-TYPE|METADATA-FLAVOR|LOCATION" in MD_SUM, the body
 #     in MD_BODY.
 # md_get FIELD: a (dotted) field of the last md reply (headers.NAME).
-# meta_node_missing: why the google-auth-library npm package cannot be
-#     used here, on stdout; nothing when it can (VT_NODE_MODULES).
+# npm_missing PACKAGE: why the npm PACKAGE (openai, google-auth-library)
+#     cannot be used here, on stdout; nothing when it can (VT_NODE_MODULES).
 # meta_python_missing: the same for Debian's python3-google-auth.
 
 META_HOST=
@@ -836,12 +836,12 @@ md_get() {
 	json_get "$T/md.out" "$1"
 }
 
-meta_node_missing() {
+npm_missing() {
 	if ! command -v node >/dev/null 2>&1; then
 		echo "node is not installed"
 	elif [ -z "${VT_NODE_MODULES-}" ] ||
-	    [ ! -f "$VT_NODE_MODULES/google-auth-library/package.json" ]; then
-		echo "the google-auth-library npm package is not installed (set VT_NODE_MODULES)"
+	    [ ! -f "$VT_NODE_MODULES/$1/package.json" ]; then
+		echo "the $1 npm package is not installed (set VT_NODE_MODULES)"
 	fi
 }
 

@@ -12,12 +12,7 @@
 # shellcheck source=tests/lib.sh
 . "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 
-missing=
-command -v node >/dev/null 2>&1 || missing="node is not installed"
-if [ -z "$missing" ] && { [ -z "${VT_NODE_MODULES-}" ] ||
-    [ ! -f "$VT_NODE_MODULES/openai/package.json" ]; }; then
-	missing="the openai npm package is not installed (set VT_NODE_MODULES)"
-fi
+missing=$(npm_missing openai)
 if [ -n "$missing" ]; then
 	[ "${CI-}" = true ] && bail_out "$missing, and CI must have it"
 	skip_all "$missing"

@@ -149,12 +149,7 @@ vt_fails 3 "env --serve for a profile with no broker: exit 3"
 
 # -- the openai npm package, configured by env --serve alone ----------------------
 
-node_missing=
-command -v node >/dev/null 2>&1 || node_missing="node is not installed"
-if [ -z "$node_missing" ] && { [ -z "${VT_NODE_MODULES-}" ] ||
-    [ ! -f "$VT_NODE_MODULES/openai/package.json" ]; }; then
-	node_missing="the openai npm package is not installed (set VT_NODE_MODULES)"
-fi
+node_missing=$(npm_missing openai)
 if [ -n "$node_missing" ] && [ "${CI-}" = true ]; then
 	fail "$node_missing, and CI must have it"
 elif [ -n "$node_missing" ]; then

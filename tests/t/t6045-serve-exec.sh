@@ -167,12 +167,7 @@ is "$(leftovers)" "" "no process remains after the signals"
 
 # -- the openai npm package --------------------------------------------------------------
 
-node_missing=
-command -v node >/dev/null 2>&1 || node_missing="node is not installed"
-if [ -z "$node_missing" ] && { [ -z "${VT_NODE_MODULES-}" ] ||
-    [ ! -f "$VT_NODE_MODULES/openai/package.json" ]; }; then
-	node_missing="the openai npm package is not installed (set VT_NODE_MODULES)"
-fi
+node_missing=$(npm_missing openai)
 if [ -n "$node_missing" ] && [ "${CI-}" = true ]; then
 	fail "$node_missing, and CI must have it"
 elif [ -n "$node_missing" ]; then

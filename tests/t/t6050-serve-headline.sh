@@ -28,12 +28,7 @@ mock_set chat '{"interval": 0.05}'
 serve_start --base-url "$SERVE_BASE" || bail_out "the broker did not start"
 serve_env
 
-node_missing=
-command -v node >/dev/null 2>&1 || node_missing="node is not installed"
-if [ -z "$node_missing" ] && { [ -z "${VT_NODE_MODULES-}" ] ||
-    [ ! -f "$VT_NODE_MODULES/openai/package.json" ]; }; then
-	node_missing="the openai npm package is not installed (set VT_NODE_MODULES)"
-fi
+node_missing=$(npm_missing openai)
 [ -n "$node_missing" ] && [ "${CI-}" = true ] &&
     bail_out "$node_missing, and CI must have it"
 

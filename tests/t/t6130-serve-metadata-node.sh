@@ -13,7 +13,7 @@
 # shellcheck source=tests/lib.sh
 . "${VT_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 
-missing=$(meta_node_missing)
+missing=$(npm_missing google-auth-library)
 if [ -n "$missing" ]; then
 	[ "${CI-}" = true ] && bail_out "$missing, and CI must have it"
 	skip_all "$missing"
