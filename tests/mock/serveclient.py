@@ -275,6 +275,22 @@ def cmd_load(args):
     return 1 if out["nfail"] else 0
 
 
+def still_open(socks):
+    """How many of socks the broker has not closed (nothing waits)."""
+    alive = 0
+    for s in socks:
+        try:
+            s.setblocking(False)
+            if s.recv(1, socket.MSG_PEEK) == b"":
+                continue        # closed by the broker
+        except BlockingIOError:
+            pass
+        except OSError:
+            continue
+        alive += 1
+    return alive
+
+
 def cmd_idle(args):
     def timed(tag):
         ms, bad = [], []
@@ -309,18 +325,7 @@ def cmd_idle(args):
            "opened": len(socks), "ok": not (bad1 or bad2),
            "failures": (bad1 + bad2)[:10]}
     # the idle connections are still open: are they still there?
-    alive = 0
-    for s in socks:
-        try:
-            s.setblocking(False)
-            if s.recv(1, socket.MSG_PEEK) == b"":
-                continue        # closed by the broker
-        except BlockingIOError:
-            pass
-        except OSError:
-            continue
-        alive += 1
-    out["still_open"] = alive
+    out["still_open"] = still_open(socks)
     for s in socks:
         s.close()
     print(json.dumps(out))
@@ -351,17 +356,7 @@ def cmd_hog(args):
             except OSError:
                 pass
         time.sleep(0.5)
-    alive = 0
-    for s in socks:
-        try:
-            s.setblocking(False)
-            if s.recv(1, socket.MSG_PEEK) == b"":
-                continue        # closed by the broker
-        except BlockingIOError:
-            pass
-        except OSError:
-            continue
-        alive += 1
+    alive = still_open(socks)
     for s in socks:
         s.close()
     print(json.dumps({"opened": len(socks), "still_open": alive}))
