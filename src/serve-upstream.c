@@ -268,8 +268,13 @@ serve_retry_plan(struct broker *b, struct sreq *r, int status, double now)
 	if (status != 0 && !retry_status(status))
 		return 0;
 	if (r->loc_attempts < SERVE_ATTEMPTS) {
-		/* The tests' scale shortens backoff, never Retry-After. */
-		delay = retry_backoff(r->loc_attempts + 1);
+		/*
+		 * The tests' scale shortens backoff, never Retry-After.  No
+		 * attempt yet at this location (a reload during the one that
+		 * just ended put r at a new list's first): no backoff.
+		 */
+		delay = r->loc_attempts > 0 ?
+		    retry_backoff(r->loc_attempts + 1) : 0;
 		if (now + delay > deadline || now + r->retry_after > deadline)
 			return 0;
 		delay *= retry_scale();

@@ -99,21 +99,23 @@ mv -f "$XDG_CONFIG_HOME/vtoken/config.new" "$XDG_CONFIG_HOME/vtoken/config"
 kill -HUP "$SERVE_PID"
 reloaded "$n"
 ok $? "a location list at SIGHUP" || diag "$(tail -n 5 "$SERVE_ERR")"
-# Each reply from loc-c comes 2 s late: the SIGHUP lands while the
-# request is there, after its first reply.
-mock_set chat '{"locations": {"loc-a": {"status": 503}, "loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 2}}}'
+# loc-c answers 4 s late: once loc-b's third reply is in, the request
+# is on its way to loc-c, and the SIGHUP a second later lands while that
+# attempt is in flight (its reply then ends at a list that is gone).
+mock_set chat '{"locations": {"loc-a": {"status": 503}, "loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 4}}}'
 sc req --test-id fo1 --timeout 120 &
 fo=$!
 vt_end=$(($(now_ms) + $(scaled_ms 60000)))
-while [ "$(mock_count "$(chat_at loc-c)")" -eq 0 ] &&
+while [ "$(mock_count "$(chat_at loc-b)")" -lt 3 ] &&
     [ "$(now_ms)" -lt "$vt_end" ]; do
 	sleep 0.05
 done
+sleep 1
 n=$(reloads)
 printf '[default]\nbase_url = %s\nlocation = loc-a\ntimeout = 120\n' \
     "$LOCS" >"$XDG_CONFIG_HOME/vtoken/config.new"
 mv -f "$XDG_CONFIG_HOME/vtoken/config.new" "$XDG_CONFIG_HOME/vtoken/config"
-mock_set chat '{"locations": {"loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 2}}}'
+mock_set chat '{"locations": {"loc-b": {"status": 503}, "loc-c": {"status": 503, "delay": 4}}}'
 a_before=$(mock_count "$(chat_at loc-a)")
 kill -HUP "$SERVE_PID"
 reloaded "$n"
